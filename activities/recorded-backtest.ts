@@ -1,0 +1,81 @@
+/**
+ * Backtest of a recorded session: loads the session's depth + trades files, merges them in recorded
+ * order and runs the pure core backtester. The one path used by the backtest activity, the
+ * `mmflow backtest` command and the tests, so every caller gets the same numbers for the same inputs.
+ */
+import { basename } from 'node:path';
+import { runBacktest, type BacktestReport } from '../core/backtest/backtester.ts';
+import { PermanentError } from '../core/errors.ts';
+import type { AsV1AlphaParams } from '../core/quoting/model-params.ts';
+import { listSessions, loadSessionEvents, type RecordedSession } from '../venues/binance/recorded.ts';
+import { instrumentForSession } from '../venues/instruments.ts';
+
+export interface RecordedBacktestInput {
+  readonly session: RecordedSession;
+  readonly params: AsV1AlphaParams;
+  /** Order-entry latency, µs. */
+  readonly entryLatencyUs: number;
+  /** Cancel latency, µs. */
+  readonly cancelLatencyUs: number;
+}
+
+/**
+ * Runs the backtest (fills are not kept in the report: counts are in the KPIs).
+ * @throws PermanentError when the session has no snapshot or no trades file, or an unknown instrument.
+ */
+export async function backtestRecordedSession(input: RecordedBacktestInput): Promise<BacktestReport> {
+  const { session } = input;
+  if (!session.hasSnapshot) throw new PermanentError('NO_SNAPSHOT', `session ${session.prefix} has no depth snapshot: the book cannot be built`, { session: session.prefix });
+  if (session.tradesPath === undefined) throw new PermanentError('NO_TRADES', `session ${session.prefix} has no trades file: fills cannot be simulated`, { session: session.prefix });
+  const instrument = instrumentForSession(session);
+  const events = await loadSessionEvents(session, instrument);
+  return runBacktest(events, {
+    instrument,
+    market: session.market,
+    params: input.params,
+    entryLatencyUs: Math.round(input.entryLatencyUs),
+    cancelLatencyUs: Math.round(input.cancelLatencyUs),
+    sessionId: session.prefix,
+    recordFills: false,
+  });
+}
+
+/**
+ * The recorded session with this prefix in `dataDir`.
+ * @throws PermanentError `UNKNOWN_SESSION` listing the sessions that exist.
+ */
+export function findSession(dataDir: string, prefix: string): RecordedSession {
+  const sessions = listSessions(dataDir);
+  const found = sessions.find((s) => s.prefix === prefix);
+  if (found === undefined) {
+    throw new PermanentError('UNKNOWN_SESSION', `no recorded session "${prefix}" in ${dataDir}; known: ${sessions.map((s) => s.prefix).join(', ')}`, { prefix });
+  }
+  return found;
+}
+
+const DEPTH_NAME = /^(binance-(spot|usdm)_([A-Z0-9]+)_(\d{8}T\d{4}Z)-(\d{8}T\d{4}Z)(_nosnapshot)?)\.depth\.jsonl\.gz$/;
+
+/**
+ * A session from explicit depth and trades file paths (any directory). The market and symbol come
+ * from the depth file's name, which must follow the recording convention
+ * `binance-<spot|usdm>_<SYMBOL>_<first>-<last>.depth.jsonl.gz`.
+ * @throws PermanentError `BAD_FILE_NAME` naming the file.
+ */
+export function sessionFromFiles(depthPath: string, tradesPath: string): RecordedSession {
+  const m = DEPTH_NAME.exec(basename(depthPath));
+  if (m === null) {
+    throw new PermanentError('BAD_FILE_NAME', `${depthPath}: expected a name like binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z.depth.jsonl.gz`, { depthPath });
+  }
+  const [, prefix, market, symbol, firstUtc, lastUtc, nosnapshot] = m;
+  return {
+    prefix: prefix ?? '',
+    market: market === 'spot' ? 'spot' : 'usdm',
+    symbol: symbol ?? '',
+    firstUtc: firstUtc ?? '',
+    lastUtc: lastUtc ?? '',
+    depthPath,
+    tradesPath,
+    bookTickerPath: undefined,
+    hasSnapshot: nosnapshot === undefined,
+  };
+}

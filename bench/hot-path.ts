@@ -1,0 +1,169 @@
+/**
+ * Hot-path benchmark: the real spot BTCUSDT session (`binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z`,
+ * depth + trades, 26,400 events) pre-loaded in memory and replayed through the backtest loop — book sync,
+ * signals, quoter, executor (QuotingEngine) and fill simulation (SimulatedVenue) — several passes.
+ *
+ * Two kinds of pass, so timing never slows the throughput figure:
+ *  - throughput passes: no per-event clock reads; eventsPerSec = events replayed / wall time of the loops;
+ *  - latency passes: `process.hrtime.bigint()` around `engine.onMarketEvent` of every event, i.e. from the
+ *    event entering the book to the quote decision and its order actions (tick-to-quote); p50/p99 over
+ *    all events of those passes (bookTicker is not part of the input; every event reaches a decision
+ *    once the book is synced).
+ * Each pass builds a fresh ReplaySession (outside the timed region), so every pass replays the same work.
+ *
+ * Run: `npx tsx bench/hot-path.ts` (or `mmflow bench`). Last stdout line:
+ *   {"eventsPerSec":…,"tickToQuoteP50Us":…,"tickToQuoteP99Us":…,"peakRssMb":…}
+ * Data: env MMFLOW_DATA_DIR, default `<repo>/../shared/data`.
+ */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ReplaySession, type ReplayOptions } from '../core/backtest/replay.ts';
+import type { MarketEvent, MarketKind } from '../core/market-events.ts';
+import { OrderBook } from '../core/book/order-book.ts';
+import { BinanceBookSync } from '../core/book/binance-sync.ts';
+import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../core/quoting/model-params.ts';
+import { listSessions, loadSessionEvents } from '../venues/binance/recorded.ts';
+import { instrumentForSession } from '../venues/instruments.ts';
+import { dataDir as recordedDataDir } from '../app/paths.ts';
+
+/** The session the benchmark replays. */
+export const BENCH_SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
+
+/** Benchmark figures (the JSON of the last output line). */
+export interface HotPathResult {
+  /** Events replayed per second of wall time, throughput passes. */
+  readonly eventsPerSec: number;
+  /** Median tick-to-quote time, µs. */
+  readonly tickToQuoteP50Us: number;
+  /** 99th-percentile tick-to-quote time, µs. */
+  readonly tickToQuoteP99Us: number;
+  /** Peak resident set size of the process, MiB. */
+  readonly peakRssMb: number;
+}
+
+/** Options of {@link runHotPathBench}. */
+export interface HotPathOptions {
+  /** Recorded data folder (default: MMFLOW_DATA_DIR or `<repo>/../shared/data`). */
+  readonly dataDir?: string;
+  /** Untimed warm-up passes (JIT), default 3. */
+  readonly warmupPasses?: number;
+  /** Throughput passes, default 20. */
+  readonly throughputPasses?: number;
+  /** Latency passes, default 5. */
+  readonly latencyPasses?: number;
+  /** Progress lines (default: console.log); the result is returned, not printed. */
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Loads the session and runs the benchmark.
+ * @throws PermanentError if the data folder or session is missing.
+ */
+export async function runHotPathBench(opts: HotPathOptions = {}): Promise<HotPathResult> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const dataDir = opts.dataDir ?? recordedDataDir();
+  const session = listSessions(dataDir).find((s) => s.prefix === BENCH_SESSION);
+  if (session === undefined) throw new Error(`session ${BENCH_SESSION} not found in ${dataDir}`);
+  const instrument = instrumentForSession(session);
+  const events = await loadSessionEvents(session, instrument);
+  const replayOpts: ReplayOptions = {
+    instrument,
+    market: session.market,
+    params: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+    entryLatencyUs: 5_000,
+    cancelLatencyUs: 5_000,
+    recordFills: false,
+  };
+  log(`hot-path bench: ${BENCH_SESSION}, ${events.length} events (depth + trades) in memory`);
+
+  for (let i = 0; i < (opts.warmupPasses ?? 3); i++) throughputPass(events, replayOpts);
+
+  const passes = opts.throughputPasses ?? 20;
+  let totalNs = 0n;
+  let fills = 0;
+  for (let i = 0; i < passes; i++) {
+    const r = throughputPass(events, replayOpts);
+    totalNs += r.ns;
+    fills = r.fills;
+  }
+  const eventsPerSec = (events.length * passes) / (Number(totalNs) / 1e9);
+  log(
+    `throughput: ${passes} passes, ${Math.round(eventsPerSec).toLocaleString('en-US')} events/s (${fills} fills per pass)`,
+  );
+
+  // Where the time goes: the book sync alone over the same events (no engine, no venue).
+  let bookNs = 0n;
+  for (let i = 0; i < passes; i++) bookNs += bookOnlyPass(events, session.market);
+  log(
+    `  of which book sync alone: ${Math.round((events.length * passes) / (Number(bookNs) / 1e9)).toLocaleString('en-US')} events/s`,
+  );
+
+  const latencyPasses = opts.latencyPasses ?? 5;
+  const samplesNs = new Float64Array(events.length * latencyPasses);
+  for (let i = 0; i < latencyPasses; i++) latencyPass(events, replayOpts, samplesNs, i * events.length);
+  for (const kind of ['depth', 'trade'] as const) {
+    const byKind = samplesNs.filter((_, i) => events[i % events.length]!.kind === kind).sort();
+    const at = (p: number): number =>
+      round3(byKind[Math.min(byKind.length - 1, Math.floor(p * byKind.length))]! / 1000);
+    log(`  ${kind} events: tick-to-quote p50 ${at(0.5)} µs, p99 ${at(0.99)} µs`);
+  }
+  samplesNs.sort();
+  const pct = (p: number): number =>
+    samplesNs[Math.min(samplesNs.length - 1, Math.floor(p * samplesNs.length))]! / 1000;
+  const result: HotPathResult = {
+    eventsPerSec: Math.round(eventsPerSec),
+    tickToQuoteP50Us: round3(pct(0.5)),
+    tickToQuoteP99Us: round3(pct(0.99)),
+    peakRssMb: round3(process.resourceUsage().maxRSS / 1024),
+  };
+  log(
+    `tick-to-quote: p50 ${result.tickToQuoteP50Us} µs, p99 ${result.tickToQuoteP99Us} µs, max ${round3(pct(1))} µs`,
+  );
+  return result;
+}
+
+function throughputPass(events: readonly MarketEvent[], opts: ReplayOptions): { ns: bigint; fills: number } {
+  const replay = new ReplaySession(opts);
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < events.length; i++) replay.step(events[i]!);
+  const ns = process.hrtime.bigint() - t0;
+  return { ns, fills: replay.engine.counters.fills };
+}
+
+function bookOnlyPass(events: readonly MarketEvent[], market: MarketKind): bigint {
+  const sync = new BinanceBookSync(market, new OrderBook());
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    if (ev.kind === 'depth') sync.onDiff(ev);
+    else if (ev.kind === 'snapshot') sync.onSnapshot(ev);
+  }
+  return process.hrtime.bigint() - t0;
+}
+
+function latencyPass(
+  events: readonly MarketEvent[],
+  opts: ReplayOptions,
+  out: Float64Array,
+  offset: number,
+): void {
+  const replay = new ReplaySession(opts);
+  const engine = replay.engine;
+  for (let i = 0; i < events.length; i++) {
+    const ev = events[i]!;
+    replay.beforeEngine(ev);
+    const t0 = process.hrtime.bigint();
+    engine.onMarketEvent(ev);
+    out[offset + i] = Number(process.hrtime.bigint() - t0);
+    replay.afterEngine(ev);
+  }
+}
+
+function round3(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const result = await runHotPathBench();
+  console.log(JSON.stringify(result));
+}

@@ -1,0 +1,58 @@
+/** `mmflow backtest --depth FILE --trades FILE [--model VERSION]`: one recorded session, KPIs as JSON last. */
+import { resolve } from 'node:path';
+import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT, parseModelParams, type AsV1AlphaParams } from '../core/quoting/model-params.ts';
+import { isRetryable } from '../core/errors.ts';
+import { backtestRecordedSession, sessionFromFiles } from '../activities/recorded-backtest.ts';
+import { createLogger } from '../app/logger.ts';
+import { stateDir } from '../app/paths.ts';
+import { createPool } from '../db/pool.ts';
+import { migrateUp } from '../db/migrate.ts';
+import { getModelVersion } from '../db/repositories/models.ts';
+import { resolveDatabase } from '../infra/embedded/postgres.ts';
+import { headlineKpis } from '../workflows/types.ts';
+import { ensureBuiltInModels } from '../app/seed-models.ts';
+
+export interface BacktestCommandOptions {
+  readonly depth: string;
+  readonly trades: string;
+  readonly model?: string;
+  readonly entryLatencyMs: number;
+  readonly cancelLatencyMs: number;
+}
+
+/** Loads a model version's parameters from the registry (DATABASE_URL, or the embedded database). */
+async function paramsFromRegistry(modelId: string): Promise<AsV1AlphaParams> {
+  const log = createLogger('mmflow');
+  const db = await resolveDatabase({ env: process.env, stateDir: stateDir(), log });
+  const pool = createPool(db.url);
+  try {
+    await migrateUp(db.url, log);
+    await ensureBuiltInModels(pool);
+    const model = await getModelVersion(pool, modelId);
+    if (model === undefined) throw new Error(`model version "${modelId}" is not in the registry`);
+    return parseModelParams(model.params, `model_versions ${model.id} params`);
+  } finally {
+    await pool.end();
+    await db.stop();
+  }
+}
+
+/** @returns the process exit code (0 ok, 1 failure with a one-line error on stderr). */
+export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<number> {
+  try {
+    const session = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
+    const params = opts.model !== undefined ? await paramsFromRegistry(opts.model) : DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT;
+    const report = await backtestRecordedSession({
+      session,
+      params,
+      entryLatencyUs: opts.entryLatencyMs * 1000,
+      cancelLatencyUs: opts.cancelLatencyMs * 1000,
+    });
+    process.stderr.write(`backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`);
+    process.stdout.write(`${JSON.stringify({ session: session.prefix, model: opts.model ?? 'built-in default', ...headlineKpis(report.kpis) })}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`mmflow backtest: ${(err as Error).message}${isRetryable(err) ? ' (transient: retry)' : ''}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The `mmflow` command line. Each command lives in its own module; this file only declares them.
+ * Results go to stdout (the last line of a command that produces figures is one JSON object);
+ * logs go to stderr.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import type { EngineCliOptions } from '../native/config.ts';
+
+const program = new Command('mmflow')
+  .description('Crypto market making end to end: Temporal pipelines and an always-on quoting engine.')
+  .showHelpAfterError();
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
+  return n;
+}
+
+program
+  .command('start')
+  .description('Run the main job: embedded PostgreSQL + Temporal (unless DATABASE_URL / TEMPORAL_ADDRESS are set), migrations, worker, pipelines/demo.yaml, the quoting engine in replay mode, KPIs.')
+  .option('--once', 'exit when the job is done instead of serving the worker and Web UI until Ctrl-C')
+  .option('--pipeline <file>', 'pipeline file to run', 'pipelines/demo.yaml')
+  .action(async (opts: { once?: boolean; pipeline: string }) => {
+    const { runMainJob } = await import('./start.ts');
+    process.exitCode = await runMainJob({ once: opts.once === true, pipelineFile: opts.pipeline });
+  });
+
+program
+  .command('backtest')
+  .description('Backtest one recorded session (files in the format of ../shared/data); prints the KPIs as JSON on the last line.')
+  .requiredOption('--depth <file>', 'depth file (*.depth.jsonl.gz) with a snapshot')
+  .requiredOption('--trades <file>', 'trades file (*.trades.jsonl.gz) of the same session')
+  .option('--model <version>', 'model version id from the registry (needs PostgreSQL); default: the built-in default parameters')
+  .option('--entry-latency-ms <ms>', 'order-entry latency', positiveNumber, 5)
+  .option('--cancel-latency-ms <ms>', 'cancel latency', positiveNumber, 5)
+  .action(async (opts: { depth: string; trades: string; model?: string; entryLatencyMs: number; cancelLatencyMs: number }) => {
+    const { runBacktestCommand } = await import('./backtest.ts');
+    process.exitCode = await runBacktestCommand(opts);
+  });
+
+program
+  .command('quote')
+  .description('Run the always-on quoting engine (modes: replay | paper | live).')
+  .requiredOption('--mode <mode>', 'replay | paper | live')
+  .option('--session <prefix>', 'recorded session prefix (replay mode)')
+  .option('--model <version>', 'model version id from the registry')
+  .option('--pace <pace>', 'replay pace: fast | recorded', 'fast')
+  .option('--port <port>', 'HTTP port for /healthz and /metrics (0 = any free port)', '0')
+  .option('--host <host>', 'HTTP bind address', '127.0.0.1')
+  .option('--data-dir <dir>', 'recorded data folder (default MMFLOW_DATA_DIR or ../shared/data)')
+  .option('--venue <venue>', 'binance-spot | binance-usdm (paper/live)')
+  .option('--symbol <symbol>', 'exchange symbol, e.g. BTCUSDT (paper/live)')
+  .option('--order-latency-us <us>', 'simulated order-entry latency (replay/paper)')
+  .option('--cancel-latency-us <us>', 'simulated cancel latency (replay/paper)')
+  .option('--flush-interval-ms <ms>', 'how often quotes/orders/fills are written to PostgreSQL')
+  .action(async (opts: EngineCliOptions) => {
+    const { runQuoteCommand } = await import('../native/cli.ts');
+    process.exitCode = await runQuoteCommand(opts);
+  });
+
+program
+  .command('worker')
+  .description('Run a Temporal worker on task queue "mmflow" against TEMPORAL_ADDRESS and DATABASE_URL.')
+  .action(async () => {
+    const { runWorkerCommand } = await import('./worker.ts');
+    process.exitCode = await runWorkerCommand();
+  });
+
+program
+  .command('migrate')
+  .description('Apply the SQL migrations in infra/migrations to DATABASE_URL.')
+  .action(async () => {
+    const { runMigrateCommand } = await import('./migrate.ts');
+    process.exitCode = await runMigrateCommand();
+  });
+
+const pipelines = program.command('pipelines').description('Pipeline files (pipelines/*.yaml).');
+pipelines
+  .command('validate')
+  .description('Validate pipeline files; prints every error as file:line:column: field: message.')
+  .argument('<files...>')
+  .action(async (files: string[]) => {
+    const { runValidateCommand } = await import('./pipelines.ts');
+    process.exitCode = await runValidateCommand(files);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,117 @@
+/**
+ * `mmflow start`: the main job. Validates the pipeline, brings up PostgreSQL and Temporal (embedded
+ * defaults unless DATABASE_URL / TEMPORAL_ADDRESS are set), registers built-in models, runs the
+ * worker, executes the pipeline as a Temporal workflow, runs the quoting engine in replay mode as its
+ * own process over the pipeline's backtest session, prints a KPI table and the Web UI address, and
+ * (without --once) keeps serving until Ctrl-C. The last stdout line is one JSON object.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { resolve } from 'node:path';
+import { createLogger } from '../app/logger.ts';
+import { dataDir, repoRoot, TASK_QUEUE } from '../app/paths.ts';
+import { ensureBuiltInModels } from '../app/seed-models.ts';
+import { startServices } from '../app/services.ts';
+import { createWorker } from '../app/worker.ts';
+import { createPool } from '../db/pool.ts';
+import { loadPipelineFile } from '../pipeline-dsl/load.ts';
+import { PipelineValidationError } from '../pipeline-dsl/errors.ts';
+import { pipelineWorkflow } from '../workflows/pipeline.ts';
+import { PIPELINE_KEY } from '../workflows/search-attributes.ts';
+import type { BacktestKpis, PipelineResult } from '../workflows/types.ts';
+import { runEngineChild, type EngineChildResult } from './engine-child.ts';
+import { printKpiTable } from './kpi-table.ts';
+
+export interface MainJobOptions {
+  readonly once: boolean;
+  readonly pipelineFile: string;
+}
+
+/** @returns the process exit code. */
+export async function runMainJob(opts: MainJobOptions): Promise<number> {
+  const log = createLogger('mmflow');
+  let plan;
+  try {
+    plan = await loadPipelineFile(resolve(process.cwd(), opts.pipelineFile));
+  } catch (err) {
+    if (err instanceof PipelineValidationError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const services = await startServices(log);
+  const db = createPool(services.databaseUrl);
+  const { worker, connection: workerConnection } = await createWorker({
+    temporalAddress: services.temporalAddress,
+    namespace: services.namespace,
+    db,
+    dataDir: dataDir(),
+    log,
+  });
+  const workerRun = worker.run();
+  const clientConnection = await Connection.connect({ address: services.temporalAddress });
+  try {
+    const registered = await ensureBuiltInModels(db);
+    if (registered.length > 0) log.info({ registered }, 'registered built-in model versions');
+
+    const client = new Client({ connection: clientConnection, namespace: services.namespace });
+    const workflowId = `pipeline-${plan.name}-${new Date().toISOString().replace(/[:.]/g, '')}`;
+    log.info({ workflowId, pipeline: plan.name, contentHash: plan.contentHash }, 'starting pipeline');
+    const handle = await client.workflow.start(pipelineWorkflow, {
+      args: [{ plan }],
+      taskQueue: TASK_QUEUE,
+      workflowId,
+      memo: { pipelineFile: opts.pipelineFile, contentHash: plan.contentHash },
+      typedSearchAttributes: [{ key: PIPELINE_KEY, value: plan.name }],
+      staticSummary: `pipeline ${plan.name} (${plan.steps.length} steps, plan ${plan.contentHash.slice(0, 12)})`,
+    });
+    const result: PipelineResult = await handle.result();
+    const backtest = result.steps.find((s) => s.uses === 'backtest');
+
+    let engine: EngineChildResult | undefined;
+    const backtestStep = plan.steps.find((s) => s.uses === 'backtest');
+    if (backtest?.uses === 'backtest' && backtestStep?.uses === 'backtest') {
+      engine = await runEngineChild({
+        session: backtest.result.session,
+        model: backtest.result.modelVersionId,
+        databaseUrl: services.databaseUrl,
+        entryLatencyUs: Math.round(backtestStep.with.entryLatencyMs * 1000),
+        cancelLatencyUs: Math.round(backtestStep.with.cancelLatencyMs * 1000),
+        log,
+      });
+    }
+
+    const kpis: BacktestKpis | undefined = engine?.kpis ?? (backtest?.uses === 'backtest' ? backtest.result.kpis : undefined);
+    const workflowIds = [workflowId, ...result.steps.map((s) => s.workflowId)];
+    const uiUrl = services.uiUrl !== undefined ? `${services.uiUrl}/namespaces/${services.namespace}/workflows` : undefined;
+    if (backtest?.uses === 'backtest') printKpiTable({ backtest: backtest.result.kpis, engine: engine?.kpis });
+    process.stdout.write(`Temporal Web UI: ${uiUrl ?? '(external server: see its UI)'}\n`);
+    for (const step of result.steps) process.stdout.write(`  ${step.id}: ${step.workflowId}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        ...(kpis ?? {}),
+        workflowIds,
+        pipeline: plan.name,
+        planHash: plan.contentHash,
+        engineRunId: engine?.runId,
+        backtestRunId: backtest?.uses === 'backtest' ? backtest.result.runId : undefined,
+        temporalUi: uiUrl,
+      })}\n`,
+    );
+    if (!opts.once) {
+      process.stderr.write('mmflow is running (worker + Temporal Web UI). Press Ctrl-C to stop.\n');
+      await new Promise<void>((done) => {
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+      });
+    }
+    return 0;
+  } finally {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+    await clientConnection.close();
+    await db.end();
+    await services.stop();
+  }
+}

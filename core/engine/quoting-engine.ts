@@ -1,0 +1,397 @@
+/**
+ * The quoting engine: the ONE strategy driver shared by the backtester (core/backtest) and the live
+ * engine (native/). STYLE.md §2–4: one strategy, two drivers; decisions are data; time is injected.
+ *
+ * Per market event (`onMarketEvent`):
+ *   book sync (BinanceBookSync) → signals (σ: EWMA of the mid on a calendar grid of
+ *   `volSampleIntervalMs`; OFI: trade-flow imbalance on trades; DI: depth imbalance on applied depth)
+ *   → quoter.decide(view) → executor.reconcile(intent, working) → actions to the ExecutionVenue port.
+ * `@bookTicker` events are ignored (counted): the book comes from depth alone.
+ *
+ * Venue reports (`onVenueReport`) maintain the working orders, inventory (lots), cash (exact integer
+ * tick·lots), fees (quote currency) and the spread-capture figures.
+ *
+ * Book failures: when the sync reports a gap or a crossed book, or is not synced, the engine pulls all
+ * quotes (reconciles an empty intent: cancels everything) and does not quote again until synced; each
+ * transition from quoting to pulled is counted in `counters.pulls`. If the quoter throws (an invariant
+ * violation such as a NaN price), the engine pulls all quotes first and then rethrows.
+ *
+ * Hot path: per event, no allocation of our own (the quoter view is one reused object, working orders
+ * live in one array); the quoter allocates its intent and the executor its action arrays, and reconcile
+ * is skipped when neither the intent's legs nor the working orders changed since the last one.
+ */
+import { BinanceBookSync, type ResyncReason, type SyncResult } from '../book/binance-sync.ts';
+import { OrderBook } from '../book/order-book.ts';
+import type { MarketEvent, MarketKind } from '../market-events.ts';
+import type { Clock } from '../ports.ts';
+import type { Fill, OrderAction, QuoteIntent, QuoteLeg, WorkingOrder } from '../quoting/intent.ts';
+import type { OrderExecutor } from '../quoting/executor.ts';
+import type { Quoter, QuoterView } from '../quoting/quoter.ts';
+import { EwmaVolatility } from '../signals/ewma-volatility.ts';
+import { TradeFlowImbalance } from '../signals/order-flow-imbalance.ts';
+import { DepthImbalance } from '../signals/depth-imbalance.ts';
+import { SpreadCaptureAccumulator } from '../metrics/spread-capture.ts';
+import type { ExecutionVenue, VenueReport } from './venue-port.ts';
+import { PositionLedger } from './position.ts';
+import { WorkingOrders } from './working-orders.ts';
+
+/** Settings the engine needs (a subset of the model parameters): signal windows and the hard inventory limit. */
+export interface EngineParams {
+  /** EWMA span N of σ, observations. */
+  readonly volObservations: number;
+  /** Calendar grid of σ samples, ms: at most one mid sample per interval. */
+  readonly volSampleIntervalMs: number;
+  /** OFI trailing window, ms. */
+  readonly ofiWindowMs: number;
+  /** Levels per side summed for the depth imbalance. */
+  readonly diLevels: number;
+  /** Hard inventory limit, lots: a place whose worst case would exceed it is not sent. */
+  readonly maxInventoryLots: number;
+}
+
+/** Construction options of {@link QuotingEngine}. */
+export interface QuotingEngineOptions {
+  readonly market: MarketKind;
+  readonly clock: Clock;
+  readonly quoter: Quoter;
+  readonly executor: OrderExecutor;
+  readonly venue: ExecutionVenue;
+  readonly params: EngineParams;
+  /** Quote currency per tick·lot (core/sim/fees.ts `quotePerTickLot`), for PnL in quote currency. */
+  readonly quotePerTickLot: number;
+  /** Forwarded from the book sync: the owner should fetch a new snapshot. */
+  readonly onResyncRequested?: (reason: ResyncReason) => void;
+  /** If true, every fill is kept in `fills` (backtests); the live engine streams them instead. */
+  readonly recordFills?: boolean;
+  /** The book to keep in sync (default a new one); the engine is its only writer. */
+  readonly book?: OrderBook;
+}
+
+/** Counters of one engine session (all monotone, plain integers). */
+export interface EngineCounters {
+  /** Market events received (all kinds). */
+  events: number;
+  /** `@bookTicker` events ignored. */
+  bookTickerIgnored: number;
+  /** Quoter decisions taken. */
+  decisions: number;
+  /** Executor reconciles run (decisions whose legs or working orders changed). */
+  reconciles: number;
+  /** Place requests sent (= quotes placed). */
+  quotesPlaced: number;
+  /** Places the engine's hard inventory check refused to send. */
+  placesBlocked: number;
+  /** Cancel requests sent. */
+  cancelsSent: number;
+  /** Cancels that took effect (`canceled` reports). */
+  cancelsConfirmed: number;
+  /** Cancels that found no order (it had filled first). */
+  cancelRejects: number;
+  /** Places the venue rejected. */
+  rejects: number;
+  /** Fill reports. */
+  fills: number;
+  /** Lots filled, both sides. */
+  filledLots: number;
+  /** Transitions from quoting to pulled because the book was gapped, crossed or not synced. */
+  pulls: number;
+  /** Events seen while not quoting because the book was not synced. */
+  eventsWhilePulled: number;
+}
+
+type MutableView = { -readonly [K in keyof QuoterView]: QuoterView[K] };
+
+/** The strategy driver; see the module doc. */
+export class QuotingEngine {
+  /** The synced book (read-only for others: the simulated venue reads it). */
+  readonly book: OrderBook;
+  /** Counters; read-only for callers. */
+  readonly counters: EngineCounters = {
+    events: 0,
+    bookTickerIgnored: 0,
+    decisions: 0,
+    reconciles: 0,
+    quotesPlaced: 0,
+    placesBlocked: 0,
+    cancelsSent: 0,
+    cancelsConfirmed: 0,
+    cancelRejects: 0,
+    rejects: 0,
+    fills: 0,
+    filledLots: 0,
+    pulls: 0,
+    eventsWhilePulled: 0,
+  };
+  /** Fills kept when `recordFills` (oldest first). */
+  readonly fills: Fill[] = [];
+  /** Spread-capture sums over our fills. */
+  readonly spreadCapture = new SpreadCaptureAccumulator();
+
+  private readonly opts: QuotingEngineOptions;
+  private readonly sync: BinanceBookSync;
+  private readonly vol: EwmaVolatility;
+  private readonly ofi: TradeFlowImbalance;
+  private readonly di: DepthImbalance;
+  private readonly working = new WorkingOrders();
+  private readonly view: MutableView = {
+    nowUs: 0,
+    bestBidTicks: undefined,
+    bestAskTicks: undefined,
+    midTicks: undefined,
+    sigmaTicksPerSqrtSec: undefined,
+    ofi: 0,
+    depthImbalance: 0,
+    inventoryLots: 0,
+  };
+  private lastIntentValue: QuoteIntent | undefined;
+  /** Working orders or intent legs changed since the last reconcile (or it emitted actions). */
+  private dirty = true;
+  private pulled = true;
+  private readonly position: PositionLedger;
+  private lastMidTicksValue: number | undefined;
+
+  constructor(opts: QuotingEngineOptions) {
+    this.opts = opts;
+    this.book = opts.book ?? new OrderBook();
+    this.position = new PositionLedger(opts.quotePerTickLot);
+    const s = opts.params;
+    this.sync = new BinanceBookSync(
+      opts.market,
+      this.book,
+      opts.onResyncRequested === undefined ? {} : { onResyncRequested: opts.onResyncRequested },
+    );
+    this.vol = new EwmaVolatility({
+      observations: s.volObservations,
+      sampleIntervalMs: s.volSampleIntervalMs,
+    });
+    this.ofi = new TradeFlowImbalance(s.ofiWindowMs);
+    this.di = new DepthImbalance();
+  }
+
+  /** Signed position, lots (+ long). */
+  get inventoryLots(): number {
+    return this.position.inventoryLots;
+  }
+  /** Largest |position| reached, lots. */
+  get maxAbsInventoryLots(): number {
+    return this.position.maxAbsInventoryLots;
+  }
+  /** Cash from fills, exact integer tick·lots (+ received). Multiply by quotePerTickLot for quote currency. */
+  get cashTickLots(): number {
+    return this.position.cashTickLots;
+  }
+  /** Fees paid, quote currency. */
+  get feesQuote(): number {
+    return this.position.feesQuote;
+  }
+  /** Last mid seen while synced, ticks; undefined before the first. */
+  get lastMidTicks(): number | undefined {
+    return this.lastMidTicksValue;
+  }
+  /** The last intent: the quoter's latest, or the empty one of a pull (undefined before either). */
+  get lastIntent(): QuoteIntent | undefined {
+    return this.lastIntentValue;
+  }
+  /** The book sync's state. */
+  get syncState(): 'awaiting-snapshot' | 'synced' | 'out-of-sync' {
+    return this.sync.state;
+  }
+  /** Orders we may have on the venue (placed and not known closed). */
+  workingOrders(): readonly WorkingOrder[] {
+    return this.working.list;
+  }
+
+  /**
+   * Mark-to-mid PnL net of fees, quote currency: (cash + inventory·mid)·quotePerTickLot − fees, with the
+   * last mid seen (0 inventory value before any mid).
+   */
+  netPnlQuote(): number {
+    return this.position.netPnlQuote(this.lastMidTicksValue);
+  }
+
+  /**
+   * Processes one market event at the clock's current time (the driver sets the clock first).
+   * @throws whatever the quoter throws (after cancelling every working order), and the book's
+   *   `InvariantViolation`/`PermanentError` on malformed events.
+   */
+  onMarketEvent(ev: MarketEvent): void {
+    const c = this.counters;
+    c.events++;
+    let result: SyncResult | undefined;
+    let depthChanged = false;
+    switch (ev.kind) {
+      case 'bookTicker':
+        c.bookTickerIgnored++;
+        return;
+      case 'snapshot':
+        result = this.sync.onSnapshot(ev);
+        depthChanged = result === 'applied';
+        break;
+      case 'depth':
+        result = this.sync.onDiff(ev);
+        depthChanged = result === 'applied';
+        break;
+      case 'trade':
+        this.ofi.onTrade(ev.aggressor, ev.sizeLots, this.opts.clock.nowUs());
+        break;
+    }
+    if (result === 'gap' || result === 'crossed' || this.sync.state !== 'synced') {
+      this.pullQuotes();
+      return;
+    }
+    this.pulled = false;
+    const book = this.book;
+    const nowUs = this.opts.clock.nowUs();
+    const mid = book.midTicks();
+    if (mid !== undefined) {
+      this.lastMidTicksValue = mid;
+      this.vol.update(mid, nowUs);
+    }
+    if (depthChanged) {
+      const levels = this.opts.params.diLevels;
+      this.di.update(book.depthLots('bid', levels), book.depthLots('ask', levels));
+    }
+    const v = this.view;
+    v.nowUs = nowUs;
+    v.bestBidTicks = book.bestBidTicks();
+    v.bestAskTicks = book.bestAskTicks();
+    v.midTicks = mid;
+    v.sigmaTicksPerSqrtSec = this.vol.sigmaTicksPerSqrtSec();
+    v.ofi = this.ofi.value(nowUs);
+    v.depthImbalance = this.di.value;
+    v.inventoryLots = this.position.inventoryLots;
+    c.decisions++;
+    let intent: QuoteIntent;
+    try {
+      intent = this.opts.quoter.decide(v);
+    } catch (err) {
+      // STYLE.md §10: an invariant violation in the quoting loop pulls all quotes first, then fails loudly.
+      this.pullQuotes();
+      throw err;
+    }
+    this.apply(intent);
+  }
+
+  /** Applies one execution report from the venue. */
+  onVenueReport(r: VenueReport): void {
+    const c = this.counters;
+    this.dirty = true;
+    switch (r.type) {
+      case 'accepted':
+        return;
+      case 'rejected':
+        c.rejects++;
+        this.working.remove(r.clientOrderId);
+        return;
+      case 'canceled':
+        c.cancelsConfirmed++;
+        this.working.remove(r.clientOrderId);
+        return;
+      case 'cancel-rejected':
+        c.cancelRejects++;
+        this.working.remove(r.clientOrderId);
+        return;
+      case 'fill':
+        this.onFill(r.fill, r.openLots);
+        return;
+    }
+  }
+
+  private onFill(f: Fill, openLots: number): void {
+    const c = this.counters;
+    c.fills++;
+    c.filledLots += f.sizeLots;
+    this.position.onFill(f);
+    if (this.opts.recordFills === true) this.fills.push(f);
+    const o = this.working.find(f.clientOrderId);
+    if (o === undefined) return; // an order we no longer track (cannot happen with a conforming venue)
+    const midNow = this.book.midTicks() ?? this.lastMidTicksValue ?? o.midAtQuoteTicks;
+    this.spreadCapture.onFill(f.side, f.priceTicks, f.sizeLots, o.midAtQuoteTicks, o.halfSpreadTicks, midNow);
+    o.openLots = openLots;
+    if (openLots <= 0) this.working.remove(f.clientOrderId);
+  }
+
+  /** Cancels everything and marks the engine pulled (counted once per transition). */
+  private pullQuotes(): void {
+    const c = this.counters;
+    c.eventsWhilePulled++;
+    let intent = this.lastIntentValue;
+    if (!this.pulled || intent === undefined) {
+      // One empty intent per pull (allocated at the transition, not per event while pulled).
+      if (!this.pulled) c.pulls++;
+      this.pulled = true;
+      intent = pulledIntent(this.opts.clock.nowUs(), this.lastMidTicksValue);
+      this.lastIntentValue = intent;
+      this.dirty = true;
+    }
+    // Reconcile the empty intent while orders remain and something changed (reports, or last actions).
+    if (this.dirty && this.working.size > 0) this.apply(intent);
+  }
+
+  private apply(intent: QuoteIntent): void {
+    const prev = this.lastIntentValue;
+    this.lastIntentValue = intent;
+    if (!this.dirty && prev !== undefined && sameLeg(prev.bid, intent.bid) && sameLeg(prev.ask, intent.ask))
+      return;
+    this.counters.reconciles++;
+    const actions = this.opts.executor.reconcile(intent, this.working.list);
+    this.dirty = actions.length > 0;
+    for (let i = 0; i < actions.length; i++) this.send(actions[i]!, intent);
+  }
+
+  private send(a: OrderAction, intent: QuoteIntent): void {
+    const c = this.counters;
+    if (a.type === 'cancel') {
+      c.cancelsSent++;
+      this.opts.venue.submit(a);
+      return;
+    }
+    if (!this.withinInventoryLimit(a.side, a.sizeLots)) {
+      c.placesBlocked++;
+      this.dirty = true;
+      return;
+    }
+    const mid = intent.midTicks ?? this.lastMidTicksValue ?? a.priceTicks;
+    const bid = intent.bid;
+    const ask = intent.ask;
+    const half =
+      bid !== undefined && ask !== undefined
+        ? (ask.priceTicks - bid.priceTicks) / 2
+        : Math.abs(a.priceTicks - mid);
+    this.working.add({
+      clientOrderId: a.clientOrderId,
+      side: a.side,
+      priceTicks: a.priceTicks,
+      sizeLots: a.sizeLots,
+      openLots: a.sizeLots,
+      midAtQuoteTicks: mid,
+      halfSpreadTicks: half,
+    });
+    c.quotesPlaced++;
+    this.opts.venue.submit(a);
+  }
+
+  /** Worst case: every open order of the side fills, plus this one; must stay within ±maxInventoryLots. */
+  private withinInventoryLimit(side: 'bid' | 'ask', sizeLots: number): boolean {
+    const open = sizeLots + this.working.openLots(side);
+    const q = this.position.inventoryLots;
+    const worst = side === 'bid' ? q + open : open - q;
+    return worst <= this.opts.params.maxInventoryLots;
+  }
+}
+
+function pulledIntent(nowUs: number, midTicks: number | undefined): QuoteIntent {
+  return {
+    bid: undefined,
+    ask: undefined,
+    bidReason: 'book-not-ready',
+    askReason: 'book-not-ready',
+    decidedAtUs: nowUs,
+    midTicks,
+  };
+}
+
+function sameLeg(a: QuoteLeg | undefined, b: QuoteLeg | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.priceTicks === b.priceTicks && a.sizeLots === b.sizeLots;
+}

@@ -1,0 +1,63 @@
+/**
+ * The engine's list of working orders: every order we placed that is not known closed (not yet
+ * acknowledged, live, or with a cancel in flight), as the executor's contract requires
+ * (core/quoting/executor.ts), plus the quote-time data the spread-capture KPIs need. A handful of
+ * orders at most, so a plain array with linear look-ups (faster than a Map at this size, no allocation).
+ */
+import type { Side } from '../market-events.ts';
+import type { WorkingOrder } from '../quoting/intent.ts';
+
+/** One of our orders as the engine tracks it. */
+export interface EngineOrder extends WorkingOrder {
+  openLots: number;
+  /** Mid when the order was decided, ticks. */
+  readonly midAtQuoteTicks: number;
+  /** Quoted half spread of the deciding intent, ticks (see core/metrics/spread-capture.ts). */
+  readonly halfSpreadTicks: number;
+}
+
+/** Working orders in placement order. */
+export class WorkingOrders {
+  private readonly orders: EngineOrder[] = [];
+
+  /** The orders, for the executor (do not mutate). */
+  get list(): readonly EngineOrder[] {
+    return this.orders;
+  }
+
+  /** Number of working orders. */
+  get size(): number {
+    return this.orders.length;
+  }
+
+  /** Adds a just-placed order. */
+  add(order: EngineOrder): void {
+    this.orders.push(order);
+  }
+
+  /** The order with this client id, or undefined. */
+  find(clientOrderId: string): EngineOrder | undefined {
+    const w = this.orders;
+    for (let i = 0; i < w.length; i++) if (w[i]!.clientOrderId === clientOrderId) return w[i];
+    return undefined;
+  }
+
+  /** Removes the order with this client id (no-op if absent). */
+  remove(clientOrderId: string): void {
+    const w = this.orders;
+    for (let i = 0; i < w.length; i++) {
+      if (w[i]!.clientOrderId === clientOrderId) {
+        w.splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  /** Sum of open lots of the orders on `side` (the worst-case fill of that side). */
+  openLots(side: Side): number {
+    let open = 0;
+    const w = this.orders;
+    for (let i = 0; i < w.length; i++) if (w[i]!.side === side) open += w[i]!.openLots;
+    return open;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The quoting port: one strategy, two drivers. The live engine (`native/`) and the simulated venue used by
+ * backtests both build a {@link QuoterView} from their own state and call the same {@link Quoter}.
+ */
+
+import type { QuoteIntent } from './intent.ts';
+
+/** What a quoter sees at one decision: market state, signals and our inventory, all in exact units. */
+export interface QuoterView {
+  /** Decision time, Unix epoch µs (from the injected Clock). */
+  readonly nowUs: number;
+  /** Best bid, ticks; undefined when the bid side is empty. */
+  readonly bestBidTicks: number | undefined;
+  /** Best ask, ticks; undefined when the ask side is empty. */
+  readonly bestAskTicks: number | undefined;
+  /** Mid price, ticks (may be x.5); undefined when either side is empty. */
+  readonly midTicks: number | undefined;
+  /** Mid volatility, ticks/√s (core/signals/ewma-volatility.ts); undefined until warmed up. */
+  readonly sigmaTicksPerSqrtSec: number | undefined;
+  /** Trade-flow imbalance in [−1, 1] (core/signals/order-flow-imbalance.ts); 0 when no recent trade. */
+  readonly ofi: number;
+  /** Filtered depth imbalance, z units (core/signals/depth-imbalance.ts); 0 before data. */
+  readonly depthImbalance: number;
+  /** Signed net position, lots (+ long). */
+  readonly inventoryLots: number;
+}
+
+/** A quoting model: maps a view to the quotes it wants resting. Pure: no I/O, no clock reads. */
+export interface Quoter {
+  /** @returns an immutable intent (legs in ticks/lots, and a reason per side). */
+  decide(view: QuoterView): QuoteIntent;
+}

@@ -1,0 +1,104 @@
+/**
+ * V1-α quoter (seed 004 §3): Avellaneda & Stoikov (2008) quotes around the reservation price, with the
+ * centre shifted by the trade-flow imbalance (§3.3bis), in ticks (docs/adr/0002-quoting-model-units.md).
+ *
+ *   q       = inventoryLots / quoteSizeLots                        (unit orders)
+ *   r       = s − q·γ·σ²·τ                                         (A&S eq. 29, τ = horizonSec held constant)
+ *   centre  = r + clamp(β_ofi·OFI, −1, +1)                         (seed §3.3bis: at most ±1 tick)
+ *   spread  = max(γ·σ²·τ + (2/γ)·ln(1 + γ/k), minSpreadTicks)      (A&S eq. 30, floored; seed §4.7)
+ *   bid     = floor(centre − spread/2),  ask = ceil(centre + spread/2)   (bids down, asks up)
+ *   post-only: bid ≤ bestAsk − 1, ask ≥ bestBid + 1                 (never cross the touch)
+ *
+ * Sides are dropped (reason 'inventory-limit') when a fill would take inventory beyond ±maxInventoryLots;
+ * the side that reduces the position is always quoted. No quotes while the book or σ is not ready.
+ */
+
+import type { QuoteIntent, QuoteLeg, QuoteReason } from './intent.ts';
+import type { Quoter, QuoterView } from './quoter.ts';
+import { AsV1AlphaParamsSchema, type AsV1AlphaParams } from './model-params.ts';
+import { optimalSpreadTicks, reservationPriceTicks } from './avellaneda-stoikov.ts';
+
+/** Largest centre shift from OFI, ticks (seed §3.3bis). */
+const MAX_OFI_SHIFT_TICKS = 1;
+
+/**
+ * Float noise tolerance when rounding to ticks: 99.999999999997 is treated as 100, so float error in
+ * r ± δ never widens a quote by a whole tick. Far below any modelled quantity.
+ */
+const ROUNDING_EPS_TICKS = 1e-9;
+
+/** Avellaneda–Stoikov V1-α quoter. Stateless between calls; one small intent object per decision. */
+export class AsV1AlphaQuoter implements Quoter {
+  private readonly params: AsV1AlphaParams;
+
+  /**
+   * @param params validated 'as-v1-alpha' parameters (see model-params.ts).
+   * @throws ZodError if `params` do not satisfy the schema (e.g. built by hand with γ ≤ 0).
+   */
+  constructor(params: AsV1AlphaParams) {
+    this.params = AsV1AlphaParamsSchema.parse(params);
+  }
+
+  /**
+   * @param view market state, signals and inventory at decision time.
+   * @returns the quotes to hold: both legs absent with 'book-not-ready' when a side is empty, the mid is
+   *   missing or the book is crossed; 'no-volatility-yet' while σ is undefined; otherwise a leg per side
+   *   unless that side hits the inventory limit.
+   * @throws RangeError on an invariant violation: non-finite σ/mid/inventory, or a computed quote that is
+   *   not a positive safe integer tick.
+   */
+  decide(view: QuoterView): QuoteIntent {
+    const { bestBidTicks, bestAskTicks, midTicks, sigmaTicksPerSqrtSec } = view;
+    if (bestBidTicks === undefined || bestAskTicks === undefined || midTicks === undefined) {
+      return noQuotes(view, 'book-not-ready');
+    }
+    if (bestBidTicks >= bestAskTicks) return noQuotes(view, 'book-not-ready');
+    if (sigmaTicksPerSqrtSec === undefined) return noQuotes(view, 'no-volatility-yet');
+
+    const p = this.params;
+    const q = view.inventoryLots / p.quoteSizeLots;
+    const reservation = reservationPriceTicks(midTicks, q, p.gamma, sigmaTicksPerSqrtSec, p.horizonSec);
+    const centre = reservation + clamp(p.betaOfiTicks * view.ofi, MAX_OFI_SHIFT_TICKS);
+    const spread = Math.max(
+      optimalSpreadTicks(p.gamma, sigmaTicksPerSqrtSec, p.horizonSec, p.kPerTick),
+      p.minSpreadTicks,
+    );
+    const half = spread / 2;
+
+    const bidTicks = Math.min(Math.floor(centre - half + ROUNDING_EPS_TICKS), bestAskTicks - 1);
+    const askTicks = Math.max(Math.ceil(centre + half - ROUNDING_EPS_TICKS), bestBidTicks + 1);
+
+    const bidAllowed = view.inventoryLots + p.quoteSizeLots <= p.maxInventoryLots;
+    const askAllowed = view.inventoryLots - p.quoteSizeLots >= -p.maxInventoryLots;
+    return {
+      bid: bidAllowed ? leg(bidTicks, p.quoteSizeLots) : undefined,
+      ask: askAllowed ? leg(askTicks, p.quoteSizeLots) : undefined,
+      bidReason: bidAllowed ? 'quote' : 'inventory-limit',
+      askReason: askAllowed ? 'quote' : 'inventory-limit',
+      decidedAtUs: view.nowUs,
+      midTicks,
+    };
+  }
+}
+
+function noQuotes(view: QuoterView, reason: QuoteReason): QuoteIntent {
+  return {
+    bid: undefined,
+    ask: undefined,
+    bidReason: reason,
+    askReason: reason,
+    decidedAtUs: view.nowUs,
+    midTicks: view.midTicks,
+  };
+}
+
+function leg(priceTicks: number, sizeLots: number): QuoteLeg {
+  if (!Number.isSafeInteger(priceTicks) || priceTicks <= 0) {
+    throw new RangeError(`AsV1AlphaQuoter: computed quote is not a positive integer tick: ${priceTicks}`);
+  }
+  return { priceTicks, sizeLots };
+}
+
+function clamp(x: number, bound: number): number {
+  return x > bound ? bound : x < -bound ? -bound : x;
+}

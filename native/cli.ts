@@ -1,0 +1,88 @@
+/**
+ * `mmflow quote`: the composition root of the quoting engine process. Parses the config (CLI options
+ * + env), opens the PostgreSQL pool, wires SIGTERM/SIGINT to a graceful stop (pull quotes, flush,
+ * finish the run), runs the engine, and prints ONE JSON line with the run id, status and KPIs as the
+ * last line of stdout. Logs go to stderr.
+ *
+ * Exit codes: 0 = the run completed or was stopped by a signal; 1 = the run failed; 2 = bad config.
+ */
+import { createPool } from '../db/pool.ts';
+import { errorFields, type Log } from '../infra/log.ts';
+import { createLogger } from '../app/logger.ts';
+import { ConfigError, parseEngineConfig, type EngineCliOptions, type EngineConfig } from './config.ts';
+import { runQuotingEngine, type EngineRunSummary } from './engine-process.ts';
+import { systemClock } from './system-clock.ts';
+
+/** Where the command writes; injectable for tests. */
+export interface QuoteCommandIo {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Writes one line to stdout (the result line). */
+  readonly stdout: (line: string) => void;
+  /** Logger (stderr). */
+  readonly log: Log;
+  /** Registers process signal handlers; returns the function that removes them. */
+  readonly onSignals: (handler: (signal: string) => void) => () => void;
+}
+
+const processIo = (): QuoteCommandIo => ({
+  env: process.env,
+  stdout: (line) => process.stdout.write(`${line}\n`),
+  log: createLogger('mmflow-quote'),
+  onSignals: (handler) => {
+    process.once('SIGTERM', handler);
+    process.once('SIGINT', handler);
+    return () => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    };
+  },
+});
+
+/** The result line: run id, status, then every KPI field (nulls kept: a KPI may be undefined). */
+export function resultLine(summary: EngineRunSummary): string {
+  return JSON.stringify({
+    runId: summary.runId,
+    status: summary.status,
+    mode: summary.mode,
+    ...summary.kpis,
+  });
+}
+
+/**
+ * Runs `mmflow quote` with the given options.
+ * @param opts CLI options (`--mode`, `--session`, `--model`, `--pace`, `--port`, …) as commander parsed them.
+ * @returns the process exit code (see module doc).
+ */
+export async function runQuoteCommand(
+  opts: EngineCliOptions,
+  io: QuoteCommandIo = processIo(),
+): Promise<number> {
+  const { log } = io;
+  let config: EngineConfig;
+  try {
+    config = parseEngineConfig(opts, io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      log.error({ err: errorFields(err), field: err.details?.['field'] }, 'invalid engine config');
+      return 2;
+    }
+    throw err;
+  }
+  const db = createPool(config.databaseUrl, { log });
+  const stop = new AbortController();
+  const removeSignals = io.onSignals((signal) => {
+    log.info({ signal }, 'stop requested; pulling quotes');
+    stop.abort();
+  });
+  try {
+    const summary = await runQuotingEngine(config, { db, log, clock: systemClock, signal: stop.signal });
+    io.stdout(resultLine(summary));
+    return 0;
+  } catch (err) {
+    log.error({ err: errorFields(err) }, 'quoting engine failed');
+    return 1;
+  } finally {
+    removeSignals();
+    await db.end();
+  }
+}

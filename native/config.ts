@@ -1,0 +1,269 @@
+/**
+ * Configuration of the quoting engine process, parsed once at start-up from CLI options and the
+ * environment (CLI wins). Only configuration differs between `replay`, `paper` and `live`.
+ *
+ * Environment variables: MMFLOW_MODE, MMFLOW_SESSION, MMFLOW_DATA_DIR, MMFLOW_VENUE, MMFLOW_SYMBOL,
+ * MMFLOW_MODEL, MMFLOW_PACE, MMFLOW_HTTP_HOST, MMFLOW_HTTP_PORT, MMFLOW_DATABASE_URL (or DATABASE_URL),
+ * MMFLOW_FLUSH_INTERVAL_MS, MMFLOW_ORDER_LATENCY_US, MMFLOW_CANCEL_LATENCY_US; for `live` only:
+ * MMFLOW_API_KEY / MMFLOW_API_KEY_FILE and MMFLOW_API_SECRET / MMFLOW_API_SECRET_FILE. Credentials are
+ * never accepted on the command line (they would show in `ps`).
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { PermanentError } from '../core/errors.ts';
+import { Secret } from './secret.ts';
+
+/** `replay`: recorded data, simulated fills. `paper`: live data, simulated fills. `live`: real orders. */
+export type EngineMode = 'replay' | 'paper' | 'live';
+
+/** `fast`: events as fast as the engine takes them. `recorded`: sleep to the recorded inter-event times. */
+export type ReplayPace = 'fast' | 'recorded';
+
+/** Exchange credentials (live only); both values are wrapped so they never print. */
+export interface ApiCredentials {
+  readonly apiKey: Secret;
+  readonly apiSecret: Secret;
+}
+
+/** The parsed, validated engine configuration. */
+export interface EngineConfig {
+  readonly mode: EngineMode;
+  /** Recorded session prefix (replay only), e.g. `binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z`. */
+  readonly session: string | undefined;
+  /** Folder of the recorded data (replay), absolute path. */
+  readonly dataDir: string;
+  /** Venue id (paper/live; derived from the session in replay), e.g. `binance-spot`. */
+  readonly venue: 'binance-spot' | 'binance-usdm' | undefined;
+  /** Exchange symbol (paper/live), e.g. `BTCUSDT`. */
+  readonly symbol: string | undefined;
+  /** Model version id in the registry (DB). */
+  readonly modelVersionId: string;
+  /** Replay pacing; ignored by paper/live, which run at market speed. */
+  readonly pace: ReplayPace;
+  /** Simulated order-entry latency, µs (replay/paper): time from our send to the venue acting on it. */
+  readonly orderLatencyUs: number;
+  /** Simulated cancel latency, µs (replay/paper). */
+  readonly cancelLatencyUs: number;
+  /** HTTP bind host for /healthz and /metrics. */
+  readonly httpHost: string;
+  /** HTTP port; 0 = an ephemeral port chosen by the OS. */
+  readonly httpPort: number;
+  /** PostgreSQL connection URL. */
+  readonly databaseUrl: string;
+  /** How often buffered quotes/orders/fills are written to the DB, wall ms. */
+  readonly flushIntervalMs: number;
+  /** After start-up, /healthz reports 503 while the book is unsynced only once this grace has passed, ms. */
+  readonly startupGraceMs: number;
+  /** On shutdown, how long to wait for cancel acks before giving up, ms. */
+  readonly cancelDeadlineMs: number;
+  /** Present only in `live` mode. */
+  readonly credentials: ApiCredentials | undefined;
+}
+
+/** Options as the CLI hands them over (strings or numbers; undefined = not given). */
+export interface EngineCliOptions {
+  readonly mode?: string | undefined;
+  readonly session?: string | undefined;
+  readonly dataDir?: string | undefined;
+  readonly venue?: string | undefined;
+  readonly symbol?: string | undefined;
+  readonly model?: string | number | undefined;
+  readonly pace?: string | undefined;
+  readonly host?: string | undefined;
+  readonly port?: string | number | undefined;
+  readonly dbUrl?: string | undefined;
+  readonly flushIntervalMs?: string | number | undefined;
+  readonly orderLatencyUs?: string | number | undefined;
+  readonly cancelLatencyUs?: string | number | undefined;
+  readonly startupGraceMs?: string | number | undefined;
+  readonly cancelDeadlineMs?: string | number | undefined;
+}
+
+/** Invalid configuration: `details.field` names the offending field (never its value if secret). */
+export class ConfigError extends PermanentError {
+  /** @param field config field name, e.g. `pace`; @param source where it came from, e.g. `--pace / MMFLOW_PACE`. */
+  constructor(field: string, source: string, problem: string) {
+    super('CONFIG_INVALID', `invalid engine config: field "${field}" (${source}): ${problem}`, {
+      field,
+      source,
+    });
+  }
+}
+
+/** Default data folder: `<repo>/../shared/data`, resolved from this file, not from the cwd. */
+export function defaultDataDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data');
+}
+
+const count = (max: number) => z.coerce.number().int().min(0).max(max);
+
+const schema = z.object({
+  mode: z.enum(['replay', 'paper', 'live']),
+  session: z.string().min(1).optional(),
+  dataDir: z.string().min(1),
+  venue: z.enum(['binance-spot', 'binance-usdm']).optional(),
+  symbol: z
+    .string()
+    .regex(/^[A-Z0-9]{2,30}$/, 'expected an exchange symbol like BTCUSDT')
+    .optional(),
+  modelVersionId: z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String),
+  pace: z.enum(['fast', 'recorded']),
+  orderLatencyUs: count(60_000_000),
+  cancelLatencyUs: count(60_000_000),
+  httpHost: z.string().min(1),
+  httpPort: count(65_535),
+  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL'),
+  flushIntervalMs: z.coerce.number().int().min(10).max(600_000),
+  startupGraceMs: count(3_600_000),
+  cancelDeadlineMs: z.coerce.number().int().min(1).max(600_000),
+});
+
+type SchemaField = keyof z.infer<typeof schema>;
+
+/** Where each field comes from, for error messages. */
+const SOURCES: Record<SchemaField, string> = {
+  mode: '--mode / MMFLOW_MODE',
+  session: '--session / MMFLOW_SESSION',
+  dataDir: '--data-dir / MMFLOW_DATA_DIR',
+  venue: '--venue / MMFLOW_VENUE',
+  symbol: '--symbol / MMFLOW_SYMBOL',
+  modelVersionId: '--model / MMFLOW_MODEL',
+  pace: '--pace / MMFLOW_PACE',
+  orderLatencyUs: '--order-latency-us / MMFLOW_ORDER_LATENCY_US',
+  cancelLatencyUs: '--cancel-latency-us / MMFLOW_CANCEL_LATENCY_US',
+  httpHost: '--host / MMFLOW_HTTP_HOST',
+  httpPort: '--port / MMFLOW_HTTP_PORT',
+  databaseUrl: '--db-url / MMFLOW_DATABASE_URL / DATABASE_URL',
+  flushIntervalMs: '--flush-interval-ms / MMFLOW_FLUSH_INTERVAL_MS',
+  startupGraceMs: '--startup-grace-ms',
+  cancelDeadlineMs: '--cancel-deadline-ms',
+};
+
+function isSchemaField(key: string): key is SchemaField {
+  return Object.hasOwn(SOURCES, key);
+}
+
+/** Reads a credential file; injected so tests need no files. */
+export type SecretFileReader = (path: string) => string;
+
+const readUtf8: SecretFileReader = (path) => readFileSync(path, 'utf8');
+
+/**
+ * Parses and validates the engine configuration.
+ * @param cli options from the command line (take precedence).
+ * @param env process environment (or a test double).
+ * @param readSecretFile reads `MMFLOW_API_*_FILE` files (default: `fs.readFileSync` utf8).
+ * @returns the typed config.
+ * @throws ConfigError naming the first bad field (its source too); credential values never appear.
+ */
+export function parseEngineConfig(
+  cli: EngineCliOptions,
+  env: Readonly<Record<string, string | undefined>>,
+  readSecretFile: SecretFileReader = readUtf8,
+): EngineConfig {
+  const pick = <T>(cliValue: T | undefined, ...envNames: string[]): T | string | undefined => {
+    if (cliValue !== undefined) return cliValue;
+    for (const name of envNames) {
+      const v = env[name];
+      if (v !== undefined && v !== '') return v;
+    }
+    return undefined;
+  };
+  const raw = {
+    mode: pick(cli.mode, 'MMFLOW_MODE'),
+    session: pick(cli.session, 'MMFLOW_SESSION'),
+    dataDir: pick(cli.dataDir, 'MMFLOW_DATA_DIR') ?? defaultDataDir(),
+    venue: pick(cli.venue, 'MMFLOW_VENUE'),
+    symbol: pick(cli.symbol, 'MMFLOW_SYMBOL'),
+    modelVersionId: pick(cli.model, 'MMFLOW_MODEL'),
+    pace: pick(cli.pace, 'MMFLOW_PACE') ?? 'fast',
+    orderLatencyUs: pick(cli.orderLatencyUs, 'MMFLOW_ORDER_LATENCY_US') ?? 0,
+    cancelLatencyUs: pick(cli.cancelLatencyUs, 'MMFLOW_CANCEL_LATENCY_US') ?? 0,
+    httpHost: pick(cli.host, 'MMFLOW_HTTP_HOST') ?? '127.0.0.1',
+    httpPort: pick(cli.port, 'MMFLOW_HTTP_PORT') ?? 9464,
+    databaseUrl: pick(cli.dbUrl, 'MMFLOW_DATABASE_URL', 'DATABASE_URL'),
+    flushIntervalMs: pick(cli.flushIntervalMs, 'MMFLOW_FLUSH_INTERVAL_MS') ?? 1000,
+    startupGraceMs: cli.startupGraceMs ?? 10_000,
+    cancelDeadlineMs: cli.cancelDeadlineMs ?? 5_000,
+  };
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path[0];
+    const field: SchemaField = typeof key === 'string' && isSchemaField(key) ? key : 'mode';
+    const problem =
+      issue?.code === 'invalid_type' && raw[field] === undefined ? 'is required' : issue?.message;
+    throw new ConfigError(field, SOURCES[field], problem ?? 'invalid');
+  }
+  const c = parsed.data;
+  if (c.mode === 'replay' && c.session === undefined) {
+    throw new ConfigError('session', SOURCES.session, 'is required in replay mode');
+  }
+  if (c.mode !== 'replay') {
+    if (c.venue === undefined) throw new ConfigError('venue', SOURCES.venue, `is required in ${c.mode} mode`);
+    if (c.symbol === undefined)
+      throw new ConfigError('symbol', SOURCES.symbol, `is required in ${c.mode} mode`);
+  }
+  return {
+    mode: c.mode,
+    session: c.session,
+    dataDir: resolve(c.dataDir),
+    venue: c.venue,
+    symbol: c.symbol,
+    modelVersionId: c.modelVersionId,
+    pace: c.pace,
+    orderLatencyUs: c.orderLatencyUs,
+    cancelLatencyUs: c.cancelLatencyUs,
+    httpHost: c.httpHost,
+    httpPort: c.httpPort,
+    databaseUrl: c.databaseUrl,
+    flushIntervalMs: c.flushIntervalMs,
+    startupGraceMs: c.startupGraceMs,
+    cancelDeadlineMs: c.cancelDeadlineMs,
+    credentials: c.mode === 'live' ? readCredentials(env, readSecretFile) : undefined,
+  };
+}
+
+/**
+ * Reads API key and secret from `MMFLOW_API_KEY`/`MMFLOW_API_SECRET` or the `…_FILE` variants
+ * (file content trimmed). Exactly one source per credential.
+ * @throws ConfigError naming the variable; never quotes a credential or file content.
+ */
+function readCredentials(
+  env: Readonly<Record<string, string | undefined>>,
+  readSecretFile: SecretFileReader,
+): ApiCredentials {
+  const one = (field: 'apiKey' | 'apiSecret', name: string): Secret => {
+    const direct = env[name];
+    const filePath = env[`${name}_FILE`];
+    const source = `${name} / ${name}_FILE`;
+    const hasDirect = direct !== undefined && direct !== '';
+    const hasFile = filePath !== undefined && filePath !== '';
+    if (hasDirect && hasFile)
+      throw new ConfigError(field, source, 'set either the variable or the _FILE, not both');
+    if (!hasDirect && !hasFile) {
+      throw new ConfigError(
+        field,
+        source,
+        'live mode requires exchange credentials from the environment or a file',
+      );
+    }
+    let value: string;
+    if (hasFile) {
+      try {
+        value = readSecretFile(filePath).trim();
+      } catch (err) {
+        const reason = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable';
+        throw new ConfigError(field, source, `cannot read credential file ${filePath} (${reason})`);
+      }
+    } else {
+      value = (direct ?? '').trim();
+    }
+    if (value === '') throw new ConfigError(field, source, 'credential is empty');
+    if (/\s/.test(value)) throw new ConfigError(field, source, 'credential contains whitespace');
+    return new Secret(value);
+  };
+  return { apiKey: one('apiKey', 'MMFLOW_API_KEY'), apiSecret: one('apiSecret', 'MMFLOW_API_SECRET') };
+}

@@ -1,0 +1,33 @@
+/**
+ * Builds the ccxt pro (4.5) exchange client for paper/live: `pro.binance` for Binance spot,
+ * `pro.binanceusdm` for USDⓈ-M futures. The only place credentials are revealed.
+ */
+import { pro } from 'ccxt';
+import type { Instrument } from '../../core/instrument.ts';
+import type { ApiCredentials } from '../config.ts';
+import type { CcxtMarketClient } from '../feeds/ccxt-feed.ts';
+import type { CcxtTradingClient } from './ccxt-venue.ts';
+
+/** The ccxt surface the engine uses: market streams, trading, and closing the websockets. */
+export interface CcxtClient extends CcxtMarketClient, CcxtTradingClient {
+  /** Loads market metadata (precision, limits); required before trading. */
+  loadMarkets(): Promise<unknown>;
+  /** Closes every websocket; pending `watch*` calls reject. */
+  close(): Promise<unknown>;
+}
+
+/**
+ * A new ccxt pro client for the instrument's venue.
+ * @param credentials required to trade (live); omitted for market data only (paper).
+ */
+export function createCcxtClient(
+  instrument: Instrument,
+  credentials: ApiCredentials | undefined,
+): CcxtClient {
+  const auth =
+    credentials === undefined
+      ? {}
+      : { apiKey: credentials.apiKey.reveal(), secret: credentials.apiSecret.reveal() };
+  const options = { enableRateLimit: true, ...auth };
+  return instrument.venue === 'binance-usdm' ? new pro.binanceusdm(options) : new pro.binance(options);
+}

@@ -1,0 +1,442 @@
+/**
+ * The real `ExecutionVenue` (core/engine/venue-port.ts) over ccxt pro (4.5): post-only limit orders
+ * with `createOrder`, cancels by client order id with `cancelOrder`, and our fills from the
+ * `watchMyTrades` user-data stream. Used in `live` mode only; replay/paper use the SimulatedVenue.
+ *
+ * Port contract, and how this adapter keeps it:
+ *  1. No synchronous report: every report is emitted after an `await` (a ccxt call or stream message).
+ *  2. Causal order per order: `accepted` is emitted when createOrder resolves; fills of an order whose
+ *     exchange id is not known yet (the stream can beat the REST answer) are buffered and flushed right
+ *     after `accepted`; a terminal `canceled`/`cancel-rejected` is held back until the fills the
+ *     exchange already reported in the cancel answer have arrived (or `fillGraceMs` passes).
+ *  3. FIFO: a cancel waits for its own place request to settle before it is sent.
+ *
+ * Errors are mapped with `mapCcxtError` (ccxt-errors.ts). A post-only order that would cross becomes a
+ * `rejected: post-only-would-cross` report; other refusals `rejected: venue-error`. A transient failure
+ * of a place leaves the order's state unknown, so the adapter cancels it by client id: success means it
+ * was live (`accepted` then `canceled`), "order not found" means it never was (`rejected`). Transient
+ * cancel failures are retried with exponential backoff (`cancelAttempts`, from 100 ms).
+ *
+ * Cannot be exercised here (no exchange network); its pure parts live in ccxt-wire.ts and are tested.
+ */
+import { isMmflowError } from '../../core/errors.ts';
+import { instrumentSteps, type Instrument } from '../../core/instrument.ts';
+import type { Side } from '../../core/market-events.ts';
+import type { Clock } from '../../core/ports.ts';
+import type { OrderAction } from '../../core/quoting/intent.ts';
+import type { ExecutionVenue, VenueReport, VenueReportListener } from '../../core/engine/venue-port.ts';
+import { errorFields, type Log } from '../../infra/log.ts';
+import type { Sleeper } from '../feeds/recorded-feed.ts';
+import type { Secret } from '../secret.ts';
+import { mapCcxtError } from './ccxt-errors.ts';
+import {
+  buildCreateOrderArgs,
+  ccxtOrderWire,
+  ccxtSymbolOf,
+  ccxtTradeWire,
+  feeQuoteOf,
+  floatToSteps,
+  parseCcxt,
+  type CcxtTradeWire,
+} from './ccxt-wire.ts';
+
+/** The ccxt pro methods this adapter calls (a `ccxt.pro.binance` instance satisfies it). */
+export interface CcxtTradingClient {
+  createOrder(
+    symbol: string,
+    type: string,
+    side: string,
+    amount: number,
+    price?: number,
+    params?: Record<string, unknown>,
+  ): Promise<unknown>;
+  cancelOrder(id: string, symbol?: string, params?: Record<string, unknown>): Promise<unknown>;
+  watchMyTrades(
+    symbol?: string,
+    since?: number,
+    limit?: number,
+    params?: Record<string, unknown>,
+  ): Promise<unknown>;
+}
+
+/** Construction options of `CcxtVenue`. */
+export interface CcxtVenueOptions {
+  readonly client: CcxtTradingClient;
+  readonly instrument: Instrument;
+  /** Wall clock (µs), for report times the exchange does not stamp. */
+  readonly clock: Clock;
+  readonly sleep: Sleeper;
+  readonly log: Log;
+  readonly onReport: VenueReportListener;
+  /** Receives anything the report listener throws (the engine's own invariant violations) so the
+   * owner can fail the run; the adapter's async paths have no caller to throw to. */
+  readonly onListenerError: (err: unknown) => void;
+  /** Credentials to scrub from any error text. */
+  readonly secrets: readonly Secret[];
+  /** Attempts per cancel on transient errors (default 5). */
+  readonly cancelAttempts?: number;
+  /** Longest wait for fills the cancel answer says happened, ms (default 5000). */
+  readonly fillGraceMs?: number;
+}
+
+type Terminal =
+  { readonly kind: 'canceled'; readonly remainingLots: number } | { readonly kind: 'cancel-rejected' };
+
+interface TrackedOrder {
+  readonly clientOrderId: string;
+  readonly side: Side;
+  readonly priceTicks: number;
+  readonly sizeLots: number;
+  openLots: number;
+  exchangeId: string | undefined;
+  /** `pending` until createOrder settles; `closed` once a terminal report went out. */
+  state: 'pending' | 'live' | 'closed';
+  /** Resolves when the place request has settled (either way). */
+  placed: Promise<void>;
+  terminal: Terminal | undefined;
+}
+
+const MAX_BUFFERED_TRADES = 1000;
+const MAX_SEEN_TRADE_IDS = 10_000;
+
+/** ccxt-backed execution venue; see the module doc. */
+export class CcxtVenue implements ExecutionVenue {
+  private readonly o: CcxtVenueOptions;
+  private readonly symbol: string;
+  private readonly orders = new Map<string, TrackedOrder>();
+  private readonly byExchangeId = new Map<string, TrackedOrder>();
+  /** Own trades whose order id is not mapped yet, by exchange order id. */
+  private readonly unmatched = new Map<string, CcxtTradeWire[]>();
+  private readonly seenTradeIds = new Set<string>();
+  private stopped = false;
+  private streamDone: Promise<void> | undefined;
+
+  constructor(options: CcxtVenueOptions) {
+    this.o = options;
+    this.symbol = ccxtSymbolOf(options.instrument);
+  }
+
+  /** Starts the own-trades stream; call once before the first `submit`. */
+  start(): void {
+    this.streamDone ??= this.tradeLoop();
+  }
+
+  /** Stops the own-trades stream (the owner closes the ccxt client, which ends a pending watch). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.streamDone;
+  }
+
+  /** Orders not yet closed (pending or live). */
+  get openOrderCount(): number {
+    return this.orders.size;
+  }
+
+  submit(action: OrderAction): void {
+    if (action.type === 'place') {
+      if (this.orders.has(action.clientOrderId))
+        throw new Error(`CcxtVenue: duplicate client order id ${action.clientOrderId}`);
+      const args = buildCreateOrderArgs(this.o.instrument, action); // throws on a malformed action, synchronously
+      const order: TrackedOrder = {
+        clientOrderId: action.clientOrderId,
+        side: action.side,
+        priceTicks: action.priceTicks,
+        sizeLots: action.sizeLots,
+        openLots: action.sizeLots,
+        exchangeId: undefined,
+        state: 'pending',
+        placed: Promise.resolve(),
+        terminal: undefined,
+      };
+      this.orders.set(order.clientOrderId, order);
+      order.placed = this.place(order, args);
+      return;
+    }
+    void this.cancel(action.clientOrderId, action.side);
+  }
+
+  private async place(order: TrackedOrder, args: ReturnType<typeof buildCreateOrderArgs>): Promise<void> {
+    try {
+      const raw = await this.o.client.createOrder(
+        args.symbol,
+        args.type,
+        args.side,
+        args.amount,
+        args.price,
+        { ...args.params },
+      );
+      const res = parseCcxt(ccxtOrderWire, raw, 'createOrder result');
+      this.markLive(order, res.id, res.timestamp ?? undefined);
+    } catch (err) {
+      const mapped = isMmflowError(err)
+        ? err
+        : mapCcxtError(err, { op: 'createOrder', clientOrderId: order.clientOrderId }, this.o.secrets);
+      if (mapped.retryable) {
+        this.o.log.warn(
+          { clientOrderId: order.clientOrderId, err: errorFields(mapped) },
+          'place outcome unknown; cancelling by client id',
+        );
+        await this.resolveUncertain(order);
+        return;
+      }
+      const reason =
+        mapped.code === 'POST_ONLY_WOULD_CROSS' || mapped.code === 'ORDER_NOT_FILLABLE'
+          ? 'post-only-would-cross'
+          : 'venue-error';
+      if (reason === 'venue-error')
+        this.o.log.warn({ clientOrderId: order.clientOrderId, err: errorFields(mapped) }, 'order rejected');
+      this.close(order);
+      this.emit({
+        type: 'rejected',
+        clientOrderId: order.clientOrderId,
+        side: order.side,
+        reason,
+        timeUs: this.o.clock.nowUs(),
+      });
+    }
+  }
+
+  /** After a transient place failure: cancel by client id to learn whether the order exists. */
+  private async resolveUncertain(order: TrackedOrder): Promise<void> {
+    const outcome = await this.sendCancel(order);
+    if (outcome.kind === 'not-found') {
+      this.close(order);
+      this.emit({
+        type: 'rejected',
+        clientOrderId: order.clientOrderId,
+        side: order.side,
+        reason: 'venue-error',
+        timeUs: this.o.clock.nowUs(),
+      });
+    } else if (outcome.kind === 'canceled') {
+      this.markLive(order, outcome.exchangeId, undefined);
+      this.settle(order, { kind: 'canceled', remainingLots: outcome.remainingLots ?? order.openLots });
+    } else {
+      this.o.log.error(
+        { clientOrderId: order.clientOrderId },
+        'order state unknown after retries; left open',
+      );
+      order.state = 'live';
+    }
+  }
+
+  private markLive(
+    order: TrackedOrder,
+    exchangeId: string | undefined,
+    timestampMs: number | undefined,
+  ): void {
+    order.state = 'live';
+    order.exchangeId = exchangeId;
+    this.emit({
+      type: 'accepted',
+      clientOrderId: order.clientOrderId,
+      side: order.side,
+      priceTicks: order.priceTicks,
+      sizeLots: order.sizeLots,
+      timeUs: timestampMs === undefined ? this.o.clock.nowUs() : timestampMs * 1000,
+    });
+    if (exchangeId === undefined) return;
+    this.byExchangeId.set(exchangeId, order);
+    const buffered = this.unmatched.get(exchangeId);
+    if (buffered !== undefined) {
+      this.unmatched.delete(exchangeId);
+      for (const t of buffered) this.applyFill(order, t);
+    }
+  }
+
+  private async cancel(clientOrderId: string, side: Side): Promise<void> {
+    const order = this.orders.get(clientOrderId);
+    if (order === undefined) {
+      await Promise.resolve(); // never report from inside submit
+      this.emit({
+        type: 'cancel-rejected',
+        clientOrderId,
+        side,
+        reason: 'unknown-order',
+        timeUs: this.o.clock.nowUs(),
+      });
+      return;
+    }
+    await order.placed;
+    if (order.state === 'closed' || order.terminal !== undefined) {
+      if (order.state === 'closed') {
+        this.emit({
+          type: 'cancel-rejected',
+          clientOrderId,
+          side,
+          reason: 'unknown-order',
+          timeUs: this.o.clock.nowUs(),
+        });
+      }
+      return;
+    }
+    const outcome = await this.sendCancel(order);
+    if (outcome.kind === 'canceled')
+      this.settle(order, { kind: 'canceled', remainingLots: outcome.remainingLots ?? order.openLots });
+    else if (outcome.kind === 'not-found') this.settle(order, { kind: 'cancel-rejected' });
+    else this.o.log.error({ clientOrderId }, 'cancel failed after retries; order may still be working');
+  }
+
+  private async sendCancel(
+    order: TrackedOrder,
+  ): Promise<
+    | { kind: 'canceled'; remainingLots: number | undefined; exchangeId: string }
+    | { kind: 'not-found' }
+    | { kind: 'failed' }
+  > {
+    const attempts = this.o.cancelAttempts ?? 5;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        const raw = await this.o.client.cancelOrder(order.exchangeId ?? '', this.symbol, {
+          clientOrderId: order.clientOrderId,
+        });
+        const res = parseCcxt(ccxtOrderWire, raw, 'cancelOrder result');
+        const remaining = res.remaining ?? undefined;
+        return {
+          kind: 'canceled',
+          remainingLots:
+            remaining === undefined
+              ? undefined
+              : floatToSteps(instrumentSteps(this.o.instrument).size, remaining),
+          exchangeId: res.id,
+        };
+      } catch (err) {
+        const mapped = isMmflowError(err)
+          ? err
+          : mapCcxtError(err, { op: 'cancelOrder', clientOrderId: order.clientOrderId }, this.o.secrets);
+        if (mapped.code === 'ORDER_NOT_FOUND') return { kind: 'not-found' };
+        if (!mapped.retryable || attempt === attempts) {
+          this.o.log.error(
+            { clientOrderId: order.clientOrderId, attempt, err: errorFields(mapped) },
+            'cancel failed',
+          );
+          return { kind: 'failed' };
+        }
+        await this.o.sleep(100 * 2 ** (attempt - 1));
+      }
+    }
+    return { kind: 'failed' };
+  }
+
+  /** Records the terminal outcome; emits it once the fills it implies have arrived, or after the grace. */
+  private settle(order: TrackedOrder, terminal: Terminal): void {
+    order.terminal = terminal;
+    if (this.tryFinish(order)) return;
+    void this.o.sleep(this.o.fillGraceMs ?? 5000).then(() => {
+      if (order.state === 'closed') return;
+      this.o.log.warn(
+        { clientOrderId: order.clientOrderId, openLots: order.openLots },
+        'fills implied by cancel did not arrive',
+      );
+      this.finish(order);
+    });
+  }
+
+  private tryFinish(order: TrackedOrder): boolean {
+    const t = order.terminal;
+    if (t === undefined || order.state === 'closed') return false;
+    const ready = t.kind === 'canceled' ? order.openLots <= t.remainingLots : order.openLots === 0;
+    if (ready) this.finish(order);
+    return ready;
+  }
+
+  private finish(order: TrackedOrder): void {
+    const t = order.terminal;
+    this.close(order);
+    const timeUs = this.o.clock.nowUs();
+    if (t?.kind === 'canceled') {
+      this.emit({
+        type: 'canceled',
+        clientOrderId: order.clientOrderId,
+        side: order.side,
+        canceledLots: order.openLots,
+        timeUs,
+      });
+    } else {
+      this.emit({
+        type: 'cancel-rejected',
+        clientOrderId: order.clientOrderId,
+        side: order.side,
+        reason: 'unknown-order',
+        timeUs,
+      });
+    }
+  }
+
+  private close(order: TrackedOrder): void {
+    order.state = 'closed';
+    this.orders.delete(order.clientOrderId);
+    if (order.exchangeId !== undefined) this.byExchangeId.delete(order.exchangeId);
+  }
+
+  private async tradeLoop(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.stopped) {
+      try {
+        const raw = await this.o.client.watchMyTrades(this.symbol);
+        if (!Array.isArray(raw)) throw new TypeError('watchMyTrades did not return an array');
+        for (const item of raw) this.onOwnTrade(parseCcxt(ccxtTradeWire, item, 'own trade'));
+        backoffMs = 100;
+      } catch (err) {
+        if (this.stopped) return;
+        const mapped = isMmflowError(err) ? err : mapCcxtError(err, { op: 'watchMyTrades' }, this.o.secrets);
+        this.o.log.error({ err: errorFields(mapped), backoffMs }, 'own-trades stream failed; resubscribing');
+        await this.o.sleep(backoffMs);
+        backoffMs = Math.min(backoffMs * 2, 10_000);
+      }
+    }
+  }
+
+  private onOwnTrade(trade: CcxtTradeWire): void {
+    if (this.seenTradeIds.has(trade.id)) return;
+    this.seenTradeIds.add(trade.id);
+    if (this.seenTradeIds.size > MAX_SEEN_TRADE_IDS) {
+      const oldest = this.seenTradeIds.values().next().value;
+      if (oldest !== undefined) this.seenTradeIds.delete(oldest);
+    }
+    const orderId = trade.order ?? undefined;
+    if (orderId === undefined) return;
+    const order = this.byExchangeId.get(orderId);
+    if (order !== undefined) {
+      this.applyFill(order, trade);
+      return;
+    }
+    const list = this.unmatched.get(orderId) ?? [];
+    list.push(trade);
+    this.unmatched.set(orderId, list);
+    if (this.unmatched.size > MAX_BUFFERED_TRADES) {
+      const oldest = this.unmatched.keys().next().value;
+      if (oldest !== undefined) this.unmatched.delete(oldest);
+    }
+  }
+
+  private applyFill(order: TrackedOrder, trade: CcxtTradeWire): void {
+    const { price, size } = instrumentSteps(this.o.instrument);
+    const lots = floatToSteps(size, trade.amount);
+    const priceTicks = floatToSteps(price, trade.price);
+    order.openLots = Math.max(0, order.openLots - lots);
+    this.emit({
+      type: 'fill',
+      fill: {
+        clientOrderId: order.clientOrderId,
+        side: order.side,
+        priceTicks,
+        sizeLots: lots,
+        feeQuote: feeQuoteOf(this.o.instrument, trade, trade.price * trade.amount),
+        liquidity: trade.takerOrMaker === 'taker' ? 'taker' : 'maker',
+        timeUs: trade.timestamp * 1000,
+      },
+      openLots: order.openLots,
+    });
+    if (order.openLots === 0 && order.terminal === undefined) this.close(order);
+    else this.tryFinish(order);
+  }
+
+  private emit(report: VenueReport): void {
+    try {
+      this.o.onReport(report);
+    } catch (err) {
+      this.o.onListenerError(err);
+    }
+  }
+}

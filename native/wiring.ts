@@ -1,0 +1,152 @@
+/**
+ * Per-mode wiring of the engine process: which feed, which driver, which venue. This is the only place
+ * where the modes differ (see the table in ./engine-process.ts).
+ */
+import type { Instrument } from '../core/instrument.ts';
+import type { MarketEvent, MarketKind } from '../core/market-events.ts';
+import type { Clock } from '../core/ports.ts';
+import { PermanentError } from '../core/errors.ts';
+import { parseModelParams, type AsV1AlphaParams } from '../core/quoting/model-params.ts';
+import type { Queryable } from '../db/queryable.ts';
+import { getModelVersion } from '../db/repositories/models.ts';
+import type { Log } from '../infra/log.ts';
+import type { RecordedSession } from '../venues/binance/recorded.ts';
+import { getInstrument, instrumentForSession } from '../venues/instruments.ts';
+import type { EngineConfig } from './config.ts';
+import { LiveDriver, SimDriver, type EngineDriver, type SessionTap } from './drivers.ts';
+import { CcxtMarketFeed } from './feeds/ccxt-feed.ts';
+import { paceEvents, type Sleeper } from './feeds/recorded-feed.ts';
+import { findSession, streamSessionEvents } from './feeds/session-events.ts';
+import { createCcxtClient, type CcxtClient } from './venues/ccxt-client.ts';
+import { CcxtVenue } from './venues/ccxt-venue.ts';
+
+/** What a run trades and with which parameters. */
+export interface ResolvedRun {
+  readonly instrument: Instrument;
+  readonly market: MarketKind;
+  readonly params: AsV1AlphaParams;
+  /** The recorded session (replay only). */
+  readonly session: RecordedSession | undefined;
+}
+
+/**
+ * Reads the model version from the registry and resolves the instrument (from the session in replay,
+ * from venue + symbol otherwise).
+ * @throws PermanentError `MODEL_NOT_FOUND`, `SESSION_NOT_FOUND`/`SESSION_AMBIGUOUS`,
+ *   `UNKNOWN_INSTRUMENT`; ModelParamsError for parameters the model cannot use.
+ */
+export async function resolveRun(config: EngineConfig, db: Queryable): Promise<ResolvedRun> {
+  const version = await getModelVersion(db, config.modelVersionId);
+  if (version === undefined) {
+    throw new PermanentError('MODEL_NOT_FOUND', `model version ${config.modelVersionId} is not in the registry`, {
+      modelVersionId: config.modelVersionId,
+    });
+  }
+  const params = parseModelParams(version.params, `model_versions ${version.id} params`);
+  if (config.mode === 'replay') {
+    const session = findSession(config.dataDir, config.session ?? '');
+    return { instrument: instrumentForSession(session), market: session.market, params, session };
+  }
+  if (config.venue === undefined || config.symbol === undefined) {
+    throw new PermanentError('CONFIG_INVALID', `${config.mode} mode needs a venue and a symbol`, {});
+  }
+  const market = config.venue === 'binance-spot' ? 'spot' : 'usdm';
+  return { instrument: getInstrument(config.venue, config.symbol), market, params, session: undefined };
+}
+
+/** Everything `buildRuntime` needs besides the config. */
+export interface RuntimeOptions {
+  readonly clock: Clock;
+  readonly sleep: Sleeper;
+  readonly log: Log;
+  /** Ends the feed when aborted. */
+  readonly signal: AbortSignal;
+  readonly tap: SessionTap;
+  readonly clientIdPrefix: string;
+  readonly createExchange: ((instrument: Instrument, config: EngineConfig) => CcxtClient) | undefined;
+}
+
+/** A wired run: its feed and driver, plus the mode-specific hooks. */
+export interface Runtime {
+  readonly feed: AsyncIterable<MarketEvent>;
+  readonly driver: EngineDriver;
+  /** Asks the feed for a fresh snapshot (no-op for recorded data, which has its own). */
+  requestSnapshot(): void;
+  /** An error raised asynchronously inside the venue adapter's report path, if any. */
+  asyncFailure(): unknown;
+  /** Stops the own-trades stream and closes the exchange client (no-op in replay). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the feed and the driver of the configured mode. For paper/live, creates the ccxt client and
+ * loads its markets first.
+ */
+export async function buildRuntime(config: EngineConfig, run: ResolvedRun, o: RuntimeOptions): Promise<Runtime> {
+  const { instrument, market, params } = run;
+  const driverOptions = { instrument, market, params, clientIdPrefix: o.clientIdPrefix, tap: o.tap };
+  const sim = (): SimDriver =>
+    new SimDriver({ ...driverOptions, entryLatencyUs: config.orderLatencyUs, cancelLatencyUs: config.cancelLatencyUs });
+
+  if (config.mode === 'replay') {
+    const session = run.session ?? findSession(config.dataDir, config.session ?? '');
+    const events = streamSessionEvents(session, instrument);
+    return {
+      feed: paceEvents(events, { pace: config.pace, clock: o.clock, sleep: o.sleep, signal: o.signal }),
+      driver: sim(),
+      requestSnapshot: () => undefined,
+      asyncFailure: () => undefined,
+      close: async () => undefined,
+    };
+  }
+
+  const exchange = (o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials)))(instrument, config);
+  await exchange.loadMarkets();
+  const feed = new CcxtMarketFeed({ client: exchange, instrument, clock: o.clock, sleep: o.sleep, log: o.log, signal: o.signal });
+  if (config.mode === 'paper') {
+    return {
+      feed,
+      driver: sim(),
+      requestSnapshot: () => feed.requestSnapshot(),
+      asyncFailure: () => undefined,
+      close: () => exchange.close().then(() => undefined),
+    };
+  }
+
+  let venue: CcxtVenue | undefined;
+  let failure: unknown;
+  const secrets = config.credentials === undefined ? [] : [config.credentials.apiKey, config.credentials.apiSecret];
+  const driver = new LiveDriver({
+    ...driverOptions,
+    clock: o.clock,
+    sleep: o.sleep,
+    onResyncRequested: () => feed.requestSnapshot(),
+    createVenue: (onReport) => {
+      venue = new CcxtVenue({
+        client: exchange,
+        instrument,
+        clock: o.clock,
+        sleep: o.sleep,
+        log: o.log,
+        onReport,
+        onListenerError: (err) => {
+          failure ??= err;
+        },
+        secrets,
+      });
+      venue.start();
+      return venue;
+    },
+  });
+  return {
+    feed,
+    driver,
+    requestSnapshot: () => feed.requestSnapshot(),
+    asyncFailure: () => failure,
+    close: async () => {
+      const stopping = venue?.stop();
+      await exchange.close();
+      await stopping;
+    },
+  };
+}

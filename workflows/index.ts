@@ -1,0 +1,4 @@
+/** Workflow entry points registered by the worker (bundled by the Temporal SDK; deterministic code only). */
+export { backtestWorkflow } from './backtest.ts';
+export { ingestWorkflow } from './ingest.ts';
+export { pipelineWorkflow } from './pipeline.ts';
