@@ -6,6 +6,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Pool } from 'pg';
 import { createActivities } from '../activities/index.ts';
 import type { Logger } from './logger.ts';
+import { installTemporalRuntime } from './temporal-runtime.ts';
 import { TASK_QUEUE, workflowsPath } from './paths.ts';
 
 export interface WorkerDeps {
@@ -21,6 +22,7 @@ export interface WorkerDeps {
 
 /** Connects to Temporal and creates (does not run) the mmflow worker. */
 export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installTemporalRuntime(deps.log);
   const connection = await NativeConnection.connect({ address: deps.temporalAddress });
   const activities = createActivities({ db: deps.db, dataDir: deps.dataDir, log: deps.log });
   const code = deps.workflowBundle !== undefined ? { workflowBundle: deps.workflowBundle } : { workflowsPath };

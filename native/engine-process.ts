@@ -23,28 +23,21 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isMmflowError } from '../core/errors.ts';
 import type { EngineCounters } from '../core/engine/quoting-engine.ts';
 import type { Instrument } from '../core/instrument.ts';
-import type { MarketEvent, MarketKind } from '../core/market-events.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
 import type { Clock } from '../core/ports.ts';
-import { parseModelParams, type AsV1AlphaParams } from '../core/quoting/model-params.ts';
 import type { Queryable } from '../db/queryable.ts';
-import { getModelVersion } from '../db/repositories/models.ts';
 import { errorFields, type Log } from '../infra/log.ts';
-import { getInstrument, instrumentForSession } from '../venues/instruments.ts';
-import { PermanentError } from '../core/errors.ts';
 import type { EngineConfig, EngineMode } from './config.ts';
-import { LiveDriver, SimDriver, type EngineDriver, type SessionTap } from './drivers.ts';
-import { CcxtMarketFeed } from './feeds/ccxt-feed.ts';
-import { paceEvents, type Sleeper } from './feeds/recorded-feed.ts';
-import { findSession, streamSessionEvents } from './feeds/session-events.ts';
+import type { EngineDriver, SessionTap } from './drivers.ts';
+import type { Sleeper } from './feeds/recorded-feed.ts';
 import { startHttpServer, type EngineHttpServer, type HealthReport } from './http-server.ts';
-import { createEngineMetrics, EngineMetricsSync } from './metrics.ts';
+import { createEngineMetrics, EngineMetricsSync, type EngineMetrics, type EngineTotals } from './metrics.ts';
 import { PgRunStore } from './pg-run-store.ts';
 import { RunRecorder } from './run-recorder.ts';
 import { RowFlusher, type EngineRunStatus, type RowsWritten, type RunStore } from './run-store.ts';
 import { systemSleep } from './system-clock.ts';
-import { createCcxtClient, type CcxtClient } from './venues/ccxt-client.ts';
-import { CcxtVenue } from './venues/ccxt-venue.ts';
+import type { CcxtClient } from './venues/ccxt-client.ts';
+import { buildRuntime, resolveRun, type ResolvedRun, type Runtime } from './wiring.ts';
 
 /** Flush as soon as this many rows are pending, whatever the interval. */
 const MAX_PENDING_ROWS = 5_000;
@@ -82,24 +75,19 @@ export interface EngineRunSummary {
   readonly venue: string;
   readonly symbol: string;
   readonly session: string | undefined;
+  /** KPIs at the last processed event (before the shutdown pull). */
   readonly kpis: Kpis;
+  /** Engine counters at the end (after the shutdown pull). */
   readonly counters: Readonly<EngineCounters>;
   /** Orders still working after the final pull (0 unless acks missed the deadline). */
   readonly workingOrdersAtEnd: number;
   /** Book resyncs requested (transitions to out-of-sync). */
   readonly resyncs: number;
-  /** Rows written to the DB (orders count each upsert). */
+  /** Row writes to the DB (an order counts once per upsert). */
   readonly rowsWritten: Readonly<RowsWritten>;
   /** Exchange (else receive) time of the last event, Unix epoch µs; null with no event. */
   readonly lastEventTimeUs: number | null;
   readonly httpPort: number;
-}
-
-interface Resolved {
-  readonly instrument: Instrument;
-  readonly market: MarketKind;
-  readonly params: AsV1AlphaParams;
-  readonly session: string | undefined;
 }
 
 /**
@@ -109,307 +97,282 @@ interface Resolved {
  *   starts; after it started, the error that stopped it (the run is then marked failed).
  */
 export async function runQuotingEngine(config: EngineConfig, deps: EngineDeps): Promise<EngineRunSummary> {
-  const { log, clock, signal } = deps;
-  const sleep = deps.sleep ?? systemSleep;
   const resolved = await resolveRun(config, deps.db);
-  const { instrument, market, params } = resolved;
-  const startedAtUs = clock.nowUs();
-  const runId = `${config.mode}-${instrument.symbol.toLowerCase()}-${Math.floor(startedAtUs / 1000)}-${randomUUID().slice(0, 8)}`;
-  const clientIdPrefix = `mm${Math.floor(startedAtUs / 1000).toString(36)}`;
-  const store = deps.store ?? new PgRunStore(deps.db, instrument);
-  const recorder = new RunRecorder();
-  const flusher = new RowFlusher(store, runId, recorder, sleep, log);
-  const metrics = createEngineMetrics({ mode: config.mode, symbol: instrument.symbol });
-  const metricsSync = new EngineMetricsSync(metrics);
+  return new EngineRunner(config, deps, resolved).run();
+}
 
-  let actionsSent = 0;
-  // The tap is built before the driver it observes; it reads the engine's current intent through this.
-  const current: { driver: EngineDriver | undefined } = { driver: undefined };
-  const tap: SessionTap = {
-    onAction: (action, nowUs) => {
-      actionsSent++;
-      recorder.onAction(action, current.driver?.engine.lastIntent, nowUs);
-    },
-    onReport: (report) => recorder.onReport(report),
-  };
+/** One run of the process; see the module doc for the sequence. */
+class EngineRunner {
+  private readonly sleep: Sleeper;
+  private readonly startedAtUs: number;
+  private readonly runId: string;
+  private readonly clientIdPrefix: string;
+  private readonly store: RunStore;
+  private readonly recorder = new RunRecorder();
+  private readonly flusher: RowFlusher;
+  private readonly metrics: EngineMetrics;
+  private readonly metricsSync: EngineMetricsSync;
+  /** Stops the feed: aborted by `deps.signal` and at shutdown. */
+  private readonly feedAbort = new AbortController();
+  private driver: EngineDriver | undefined;
+  private lifecycle: EngineLifecycle = 'starting';
+  private actionsSent = 0;
+  private eventsProcessed = 0;
+  private lastEventTimeUs: number | undefined;
+  private resyncs = 0;
 
-  let exchange: CcxtClient | undefined;
-  let feed: AsyncIterable<MarketEvent>;
-  let requestSnapshot: (() => void) | undefined;
-  let liveVenue: CcxtVenue | undefined;
-  let listenerFailure: unknown;
-  const feedAbort = new AbortController();
-  const onAbort = (): void => feedAbort.abort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  if (signal?.aborted === true) feedAbort.abort();
-
-  if (config.mode === 'replay') {
-    const session = findSession(config.dataDir, resolved.session ?? '');
-    feed = paceEvents(streamSessionEvents(session, instrument), {
-      pace: config.pace,
-      clock,
-      sleep,
-      signal: feedAbort.signal,
-    });
-  } else {
-    exchange = (deps.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials)))(
-      instrument,
-      config,
-    );
-    await exchange.loadMarkets();
-    const ccxtFeed = new CcxtMarketFeed({
-      client: exchange,
-      instrument,
-      clock,
-      sleep,
-      log,
-      signal: feedAbort.signal,
-    });
-    feed = ccxtFeed;
-    requestSnapshot = () => ccxtFeed.requestSnapshot();
+  constructor(
+    private readonly config: EngineConfig,
+    private readonly deps: EngineDeps,
+    private readonly resolved: ResolvedRun,
+  ) {
+    const { instrument } = resolved;
+    this.sleep = deps.sleep ?? systemSleep;
+    this.startedAtUs = deps.clock.nowUs();
+    const startedMs = Math.floor(this.startedAtUs / 1000);
+    this.runId = `${config.mode}-${instrument.symbol.toLowerCase()}-${startedMs}-${randomUUID().slice(0, 8)}`;
+    this.clientIdPrefix = `mm${startedMs.toString(36)}`;
+    this.store = deps.store ?? new PgRunStore(deps.db, instrument);
+    this.flusher = new RowFlusher(this.store, this.runId, this.recorder, this.sleep, deps.log);
+    this.metrics = createEngineMetrics({ mode: config.mode, symbol: instrument.symbol });
+    this.metricsSync = new EngineMetricsSync(this.metrics);
   }
 
-  const driverOptions = { instrument, market, params, clientIdPrefix, tap };
-  let driver: EngineDriver;
-  if (config.mode === 'live') {
-    const client = exchange;
-    if (client === undefined)
-      throw new PermanentError('CONFIG_INVALID', 'live mode needs an exchange client', {});
-    const secrets =
-      config.credentials === undefined ? [] : [config.credentials.apiKey, config.credentials.apiSecret];
-    driver = new LiveDriver({
-      ...driverOptions,
-      clock,
-      sleep,
-      createVenue: (onReport) => {
-        liveVenue = new CcxtVenue({
-          client,
-          instrument,
-          clock,
-          sleep,
-          log,
-          onReport,
-          onListenerError: (err) => {
-            listenerFailure ??= err;
-          },
-          secrets,
-        });
-        liveVenue.start();
-        return liveVenue;
-      },
-    });
-  } else {
-    driver = new SimDriver({
-      ...driverOptions,
-      entryLatencyUs: config.orderLatencyUs,
-      cancelLatencyUs: config.cancelLatencyUs,
-    });
-  }
-  current.driver = driver;
-  const engine = driver.engine;
-
-  let lifecycle: EngineLifecycle = 'starting';
-  let eventsProcessed = 0;
-  let lastEventTimeUs: number | undefined;
-  let resyncs = 0;
-  const totals = () => ({
-    events: engine.counters.events,
-    quotes: engine.counters.quotesPlaced,
-    fills: engine.counters.fills,
-    cancels: engine.counters.cancelsSent,
-    resyncs,
-    inventoryLots: engine.inventoryLots,
-    netPnlQuote: engine.netPnlQuote(),
-    workingOrders: engine.workingOrders().length,
-    bookSynced: engine.syncState === 'synced',
-  });
-  const health = (): HealthReport => {
-    const synced = engine.syncState === 'synced';
-    const inGrace = clock.nowUs() - startedAtUs < config.startupGraceMs * 1000;
-    const healthy = lifecycle !== 'failed' && (synced || inGrace || lifecycle === 'finished');
-    return {
-      healthy,
-      body: {
+  async run(): Promise<EngineRunSummary> {
+    const { config, deps, resolved, runId } = this;
+    const onAbort = (): void => this.feedAbort.abort();
+    deps.signal?.addEventListener('abort', onAbort, { once: true });
+    if (deps.signal?.aborted === true) this.feedAbort.abort();
+    try {
+      const runtime = await buildRuntime(config, resolved, {
+        clock: deps.clock,
+        sleep: this.sleep,
+        log: deps.log,
+        signal: this.feedAbort.signal,
+        tap: this.tap(),
+        clientIdPrefix: this.clientIdPrefix,
+        createExchange: deps.createExchange,
+      });
+      this.driver = runtime.driver;
+      await this.store.startRun({
         runId,
         mode: config.mode,
-        state: lifecycle,
+        modelVersionId: config.modelVersionId,
+        session: resolved.session?.prefix,
+        venue: resolved.instrument.venue,
+        symbol: resolved.instrument.symbol,
+        startedAtMs: Math.floor(this.startedAtUs / 1000),
+      });
+      const server = await this.startServer(runtime);
+      deps.log.info(
+        {
+          runId,
+          mode: config.mode,
+          symbol: resolved.instrument.symbol,
+          model: config.modelVersionId,
+          port: server.port,
+        },
+        'engine run started',
+      );
+      deps.onStarted?.({ runId, httpUrl: server.url });
+      const timer = setInterval(() => {
+        this.flusher.flush().catch(() => undefined); // the failure is kept and fails the loop
+      }, config.flushIntervalMs);
+      timer.unref();
+      try {
+        const { failure, kpis } = await this.loop(runtime);
+        return await this.shutdown(runtime, server, failure, kpis);
+      } finally {
+        clearInterval(timer);
+      }
+    } finally {
+      deps.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Records actions and reports; counts actions for the tick-to-quote histogram. */
+  private tap(): SessionTap {
+    return {
+      onAction: (action, nowUs) => {
+        this.actionsSent++;
+        this.recorder.onAction(action, this.driver?.engine.lastIntent, nowUs);
+      },
+      onReport: (report) => this.recorder.onReport(report),
+    };
+  }
+
+  private async startServer(runtime: Runtime): Promise<EngineHttpServer> {
+    try {
+      return await startHttpServer({
+        host: this.config.httpHost,
+        port: this.config.httpPort,
+        health: () => this.health(runtime.driver),
+        registry: this.metrics.registry,
+        beforeScrape: () => this.metricsSync.sync(this.totals(runtime.driver)),
+      });
+    } catch (err) {
+      await this.store.finishRun(this.runId, {
+        status: 'failed',
+        endedAtMs: this.endedAtMs(),
+        kpis: runtime.driver.kpis(),
+        error: describe(err),
+      });
+      await runtime.close();
+      throw err;
+    }
+  }
+
+  /** Steps every event; stops at the end of the feed, on abort, or on the first error. */
+  private async loop(runtime: Runtime): Promise<{ failure: unknown; kpis: Kpis }> {
+    const { clock } = this.deps;
+    const { driver } = runtime;
+    const engine = driver.engine;
+    this.lifecycle = 'running';
+    try {
+      let lastYieldUs = clock.nowUs();
+      let wasOutOfSync = false;
+      for await (const ev of runtime.feed) {
+        const t0 = clock.nowUs();
+        const before = this.actionsSent;
+        driver.step(ev);
+        if (this.actionsSent > before) this.metrics.tickToQuoteUs.observe(clock.nowUs() - t0);
+        this.eventsProcessed++;
+        this.lastEventTimeUs = ev.exchTimeMs === undefined ? ev.recvTimeUs : ev.exchTimeMs * 1000;
+        const outOfSync = engine.syncState === 'out-of-sync';
+        if (outOfSync && !wasOutOfSync) {
+          this.resyncs++;
+          runtime.requestSnapshot();
+        }
+        wasOutOfSync = outOfSync;
+        const asyncFailure = runtime.asyncFailure() ?? this.flusher.failure;
+        if (asyncFailure !== undefined) throw asyncFailure;
+        if (this.recorder.pendingRows >= MAX_PENDING_ROWS) await this.flusher.flush();
+        if (this.feedAbort.signal.aborted) break;
+        if (clock.nowUs() - lastYieldUs >= YIELD_EVERY_US) {
+          await yieldToEventLoop();
+          lastYieldUs = clock.nowUs();
+        }
+      }
+      return { failure: undefined, kpis: driver.kpis() };
+    } catch (err) {
+      this.deps.log.error(
+        { runId: this.runId, err: errorFields(err), eventsProcessed: this.eventsProcessed },
+        'engine loop failed; pulling quotes',
+      );
+      return { failure: err, kpis: driver.kpis() };
+    }
+  }
+
+  /** Pull quotes, stop the feed, final flush, finish the run row, close the server. */
+  private async shutdown(
+    runtime: Runtime,
+    server: EngineHttpServer,
+    loopFailure: unknown,
+    kpis: Kpis,
+  ): Promise<EngineRunSummary> {
+    const { log } = this.deps;
+    const { runId } = this;
+    const engine = runtime.driver.engine;
+    let failure = loopFailure;
+    this.lifecycle = failure === undefined ? 'stopping' : 'failed';
+    const aborted = this.feedAbort.signal.aborted;
+    let workingOrdersAtEnd = engine.workingOrders().length;
+    try {
+      workingOrdersAtEnd = await runtime.driver.pullAll(this.config.cancelDeadlineMs);
+      if (workingOrdersAtEnd > 0)
+        log.error({ runId, workingOrdersAtEnd }, 'orders still working after the cancel deadline');
+    } catch (err) {
+      log.error({ runId, err: errorFields(err) }, 'pulling quotes failed');
+      failure ??= err;
+    }
+    this.feedAbort.abort();
+    try {
+      await runtime.close();
+    } catch (err) {
+      log.warn({ runId, err: errorFields(err) }, 'closing the exchange client failed');
+    }
+    try {
+      await this.flusher.flush();
+    } catch (err) {
+      failure ??= err;
+    }
+    const status: EngineRunStatus = failure !== undefined ? 'failed' : aborted ? 'aborted' : 'completed';
+    try {
+      const error = failure === undefined ? undefined : describe(failure);
+      await this.store.finishRun(runId, { status, endedAtMs: this.endedAtMs(), kpis, error });
+    } catch (err) {
+      log.error({ runId, err: errorFields(err) }, 'recording the end of the run failed');
+      failure ??= err;
+    }
+    this.metricsSync.sync(this.totals(runtime.driver));
+    this.lifecycle = failure === undefined ? 'finished' : 'failed';
+    await server.close();
+    if (failure !== undefined) throw failure;
+    log.info(
+      { runId, status, events: this.eventsProcessed, quotes: kpis.quotes, fills: kpis.fills },
+      'engine run finished',
+    );
+    const { instrument, session } = this.resolved;
+    return {
+      runId,
+      mode: this.config.mode,
+      status: status === 'aborted' ? 'aborted' : 'completed',
+      modelVersionId: this.config.modelVersionId,
+      venue: instrument.venue,
+      symbol: instrument.symbol,
+      session: session?.prefix,
+      kpis,
+      counters: { ...engine.counters },
+      workingOrdersAtEnd,
+      resyncs: this.resyncs,
+      rowsWritten: { ...this.flusher.written },
+      lastEventTimeUs: this.lastEventTimeUs ?? null,
+      httpPort: server.port,
+    };
+  }
+
+  /** /healthz: 503 once the start-up grace is over while the book is not synced, or after a failure. */
+  private health(driver: EngineDriver): HealthReport {
+    const engine = driver.engine;
+    const synced = engine.syncState === 'synced';
+    const inGrace = this.deps.clock.nowUs() - this.startedAtUs < this.config.startupGraceMs * 1000;
+    const last = this.lastEventTimeUs;
+    return {
+      healthy: this.lifecycle !== 'failed' && (synced || inGrace || this.lifecycle === 'finished'),
+      body: {
+        runId: this.runId,
+        mode: this.config.mode,
+        state: this.lifecycle,
         bookSync: engine.syncState,
-        eventsProcessed,
-        lastEventTimeUs: lastEventTimeUs ?? null,
-        lastEventTime:
-          lastEventTimeUs === undefined ? null : new Date(Math.floor(lastEventTimeUs / 1000)).toISOString(),
+        eventsProcessed: this.eventsProcessed,
+        lastEventTimeUs: last ?? null,
+        lastEventTime: last === undefined ? null : new Date(Math.floor(last / 1000)).toISOString(),
         workingOrders: engine.workingOrders().length,
         inventoryLots: engine.inventoryLots,
       },
     };
-  };
-
-  await store.startRun({
-    runId,
-    mode: config.mode,
-    modelVersionId: config.modelVersionId,
-    session: resolved.session,
-    venue: instrument.venue,
-    symbol: instrument.symbol,
-    startedAtMs: Math.floor(startedAtUs / 1000),
-  });
-  let server: EngineHttpServer;
-  try {
-    server = await startHttpServer({
-      host: config.httpHost,
-      port: config.httpPort,
-      health,
-      registry: metrics.registry,
-      beforeScrape: () => metricsSync.sync(totals()),
-    });
-  } catch (err) {
-    await store.finishRun(runId, {
-      status: 'failed',
-      endedAtMs: Math.floor(clock.nowUs() / 1000),
-      kpis: driver.kpis(),
-      error: describe(err),
-    });
-    throw err;
-  }
-  log.info(
-    { runId, mode: config.mode, symbol: instrument.symbol, model: config.modelVersionId, port: server.port },
-    'engine run started',
-  );
-  deps.onStarted?.({ runId, httpUrl: server.url });
-
-  const flushTimer = setInterval(() => {
-    flusher.flush().catch(() => undefined); // the failure is kept and fails the loop
-  }, config.flushIntervalMs);
-  flushTimer.unref();
-
-  let failure: unknown;
-  let finalKpis: Kpis | undefined;
-  lifecycle = 'running';
-  try {
-    let lastYieldUs = clock.nowUs();
-    let wasOutOfSync = false;
-    for await (const ev of feed) {
-      const t0 = clock.nowUs();
-      const before = actionsSent;
-      driver.step(ev);
-      if (actionsSent > before) metrics.tickToQuoteUs.observe(clock.nowUs() - t0);
-      eventsProcessed++;
-      lastEventTimeUs = ev.exchTimeMs === undefined ? ev.recvTimeUs : ev.exchTimeMs * 1000;
-      const outOfSync = engine.syncState === 'out-of-sync';
-      if (outOfSync && !wasOutOfSync) {
-        resyncs++;
-        requestSnapshot?.();
-      }
-      wasOutOfSync = outOfSync;
-      if (listenerFailure !== undefined) throw listenerFailure;
-      if (flusher.failure !== undefined) throw flusher.failure;
-      if (recorder.pendingRows >= MAX_PENDING_ROWS) await flusher.flush();
-      if (feedAbort.signal.aborted) break;
-      if (clock.nowUs() - lastYieldUs >= YIELD_EVERY_US) {
-        await yieldToEventLoop();
-        lastYieldUs = clock.nowUs();
-      }
-    }
-    finalKpis = driver.kpis();
-  } catch (err) {
-    failure = err;
-    finalKpis = driver.kpis();
-    log.error({ runId, err: errorFields(err), eventsProcessed }, 'engine loop failed; pulling quotes');
   }
 
-  lifecycle = failure === undefined ? 'stopping' : 'failed';
-  const status: EngineRunStatus =
-    failure !== undefined ? 'failed' : feedAbort.signal.aborted ? 'aborted' : 'completed';
-  let workingOrdersAtEnd = engine.workingOrders().length;
-  try {
-    workingOrdersAtEnd = await driver.pullAll(config.cancelDeadlineMs);
-    if (workingOrdersAtEnd > 0)
-      log.error({ runId, workingOrdersAtEnd }, 'orders still working after the cancel deadline');
-  } catch (err) {
-    log.error({ runId, err: errorFields(err) }, 'pulling quotes failed');
-    failure ??= err;
+  private totals(driver: EngineDriver): EngineTotals {
+    const engine = driver.engine;
+    const c = engine.counters;
+    return {
+      events: c.events,
+      quotes: c.quotesPlaced,
+      fills: c.fills,
+      cancels: c.cancelsSent,
+      resyncs: this.resyncs,
+      inventoryLots: engine.inventoryLots,
+      netPnlQuote: engine.netPnlQuote(),
+      workingOrders: engine.workingOrders().length,
+      bookSynced: engine.syncState === 'synced',
+    };
   }
-  clearInterval(flushTimer);
-  feedAbort.abort();
-  signal?.removeEventListener('abort', onAbort);
-  try {
-    await liveVenue?.stop();
-    await exchange?.close();
-  } catch (err) {
-    log.warn({ runId, err: errorFields(err) }, 'closing the exchange client failed');
-  }
-  try {
-    await flusher.flush();
-  } catch (err) {
-    failure ??= err;
-  }
-  const kpis = finalKpis;
-  const endStatus: EngineRunStatus = failure === undefined ? status : 'failed';
-  try {
-    await store.finishRun(runId, {
-      status: endStatus,
-      endedAtMs: Math.max(Math.floor(clock.nowUs() / 1000), Math.floor(startedAtUs / 1000)),
-      kpis,
-      error: failure === undefined ? undefined : describe(failure),
-    });
-  } catch (err) {
-    log.error({ runId, err: errorFields(err) }, 'recording the end of the run failed');
-    failure ??= err;
-  }
-  metricsSync.sync(totals());
-  lifecycle = failure === undefined ? 'finished' : 'failed';
-  await server.close();
-  if (failure !== undefined) throw failure;
-  log.info(
-    { runId, status: endStatus, events: eventsProcessed, quotes: kpis.quotes, fills: kpis.fills },
-    'engine run finished',
-  );
-  return {
-    runId,
-    mode: config.mode,
-    status: endStatus === 'aborted' ? 'aborted' : 'completed',
-    modelVersionId: config.modelVersionId,
-    venue: instrument.venue,
-    symbol: instrument.symbol,
-    session: resolved.session,
-    kpis,
-    counters: { ...engine.counters },
-    workingOrdersAtEnd,
-    resyncs,
-    rowsWritten: { ...flusher.written },
-    lastEventTimeUs: lastEventTimeUs ?? null,
-    httpPort: server.port,
-  };
-}
 
-/** Model version → typed params; replay session or venue/symbol → instrument. */
-async function resolveRun(config: EngineConfig, db: Queryable): Promise<Resolved> {
-  const version = await getModelVersion(db, config.modelVersionId);
-  if (version === undefined) {
-    throw new PermanentError(
-      'MODEL_NOT_FOUND',
-      `model version ${config.modelVersionId} is not in the registry`,
-      {
-        modelVersionId: config.modelVersionId,
-      },
-    );
+  /** Wall ms now, never before the start (the DB checks ended >= started). */
+  private endedAtMs(): number {
+    return Math.max(Math.floor(this.deps.clock.nowUs() / 1000), Math.floor(this.startedAtUs / 1000));
   }
-  const params = parseModelParams(version.params, `model_versions ${version.id} params`);
-  if (config.mode === 'replay') {
-    const session = findSession(config.dataDir, config.session ?? '');
-    const instrument = instrumentForSession(session);
-    return { instrument, market: session.market, params, session: session.prefix };
-  }
-  if (config.venue === undefined || config.symbol === undefined) {
-    throw new PermanentError('CONFIG_INVALID', `${config.mode} mode needs a venue and a symbol`, {});
-  }
-  const instrument = getInstrument(config.venue, config.symbol);
-  return {
-    instrument,
-    market: config.venue === 'binance-spot' ? 'spot' : 'usdm',
-    params,
-    session: undefined,
-  };
 }
 
 /** One-line error text for the run record: `Name CODE: message` (bounded). */

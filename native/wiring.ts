@@ -38,9 +38,13 @@ export interface ResolvedRun {
 export async function resolveRun(config: EngineConfig, db: Queryable): Promise<ResolvedRun> {
   const version = await getModelVersion(db, config.modelVersionId);
   if (version === undefined) {
-    throw new PermanentError('MODEL_NOT_FOUND', `model version ${config.modelVersionId} is not in the registry`, {
-      modelVersionId: config.modelVersionId,
-    });
+    throw new PermanentError(
+      'MODEL_NOT_FOUND',
+      `model version ${config.modelVersionId} is not in the registry`,
+      {
+        modelVersionId: config.modelVersionId,
+      },
+    );
   }
   const params = parseModelParams(version.params, `model_versions ${version.id} params`);
   if (config.mode === 'replay') {
@@ -82,11 +86,19 @@ export interface Runtime {
  * Builds the feed and the driver of the configured mode. For paper/live, creates the ccxt client and
  * loads its markets first.
  */
-export async function buildRuntime(config: EngineConfig, run: ResolvedRun, o: RuntimeOptions): Promise<Runtime> {
+export async function buildRuntime(
+  config: EngineConfig,
+  run: ResolvedRun,
+  o: RuntimeOptions,
+): Promise<Runtime> {
   const { instrument, market, params } = run;
   const driverOptions = { instrument, market, params, clientIdPrefix: o.clientIdPrefix, tap: o.tap };
   const sim = (): SimDriver =>
-    new SimDriver({ ...driverOptions, entryLatencyUs: config.orderLatencyUs, cancelLatencyUs: config.cancelLatencyUs });
+    new SimDriver({
+      ...driverOptions,
+      entryLatencyUs: config.orderLatencyUs,
+      cancelLatencyUs: config.cancelLatencyUs,
+    });
 
   if (config.mode === 'replay') {
     const session = run.session ?? findSession(config.dataDir, config.session ?? '');
@@ -100,9 +112,19 @@ export async function buildRuntime(config: EngineConfig, run: ResolvedRun, o: Ru
     };
   }
 
-  const exchange = (o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials)))(instrument, config);
+  const exchange = (o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials)))(
+    instrument,
+    config,
+  );
   await exchange.loadMarkets();
-  const feed = new CcxtMarketFeed({ client: exchange, instrument, clock: o.clock, sleep: o.sleep, log: o.log, signal: o.signal });
+  const feed = new CcxtMarketFeed({
+    client: exchange,
+    instrument,
+    clock: o.clock,
+    sleep: o.sleep,
+    log: o.log,
+    signal: o.signal,
+  });
   if (config.mode === 'paper') {
     return {
       feed,
@@ -115,7 +137,8 @@ export async function buildRuntime(config: EngineConfig, run: ResolvedRun, o: Ru
 
   let venue: CcxtVenue | undefined;
   let failure: unknown;
-  const secrets = config.credentials === undefined ? [] : [config.credentials.apiKey, config.credentials.apiSecret];
+  const secrets =
+    config.credentials === undefined ? [] : [config.credentials.apiKey, config.credentials.apiSecret];
   const driver = new LiveDriver({
     ...driverOptions,
     clock: o.clock,

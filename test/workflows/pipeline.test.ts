@@ -1,0 +1,140 @@
+/**
+ * Integration on the real Temporal server and PostgreSQL from the global setup: the demo pipeline runs
+ * to completion; ingesting twice leaves the same row counts; the backtest workflow's KPIs are stored
+ * and equal the same backtest run directly (same code, same numbers).
+ */
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { resolve } from 'node:path';
+import type { Pool } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backtestRecordedSession, findSession } from '../../activities/recorded-backtest.ts';
+import { createLogger } from '../../app/logger.ts';
+import { dataDir, repoRoot, workflowsPath } from '../../app/paths.ts';
+import { DEFAULT_MODEL_VERSION_ID, ensureBuiltInModels } from '../../app/seed-models.ts';
+import { createWorker } from '../../app/worker.ts';
+import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../../core/quoting/model-params.ts';
+import { createPool } from '../../db/pool.ts';
+import { getBacktestRun } from '../../db/repositories/backtest-runs.ts';
+import { countRows } from '../../db/repositories/counts.ts';
+import { loadPipelineFile } from '../../pipeline-dsl/load.ts';
+import { backtestWorkflow, ingestWorkflow, pipelineWorkflow } from '../../workflows/index.ts';
+import { headlineKpis } from '../../workflows/types.ts';
+import { PIPELINE_KEY } from '../../workflows/search-attributes.ts';
+import { testServices } from '../setup/services.ts';
+
+const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
+const TASK_QUEUE = `test-pipeline-${process.pid}`;
+
+let db: Pool;
+let worker: Worker;
+let workerRun: Promise<void>;
+let client: Client;
+let connection: Connection;
+const closeWorker: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  const services = testServices();
+  db = createPool(services.databaseUrl);
+  await ensureBuiltInModels(db);
+  const log = createLogger('test', 'warn');
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath });
+  const created = await createWorker({ temporalAddress: services.temporalAddress, namespace: services.namespace, db, dataDir: dataDir(), log, workflowBundle, taskQueue: TASK_QUEUE });
+  worker = created.worker;
+  workerRun = worker.run();
+  closeWorker.push(() => created.connection.close());
+  connection = await Connection.connect({ address: services.temporalAddress });
+  client = new Client({ connection, namespace: services.namespace });
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  for (const close of closeWorker) await close();
+  await connection?.close();
+  await db?.end();
+});
+
+const uniqueId = (name: string): string => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+
+describe('workflows on a real Temporal server', () => {
+  it('runs the demo pipeline to completion, ingesting then backtesting', async () => {
+    const plan = await loadPipelineFile(resolve(repoRoot, 'pipelines/demo.yaml'));
+    const workflowId = uniqueId('pipeline-demo');
+    const result = await client.workflow.execute(pipelineWorkflow, { args: [{ plan }], taskQueue: TASK_QUEUE, workflowId });
+
+    expect(result.pipeline).toBe('demo');
+    expect(result.contentHash).toBe(plan.contentHash);
+    expect(result.steps.map((s) => [s.id, s.workflowId])).toEqual([
+      ['ingest', `${workflowId}.ingest`],
+      ['backtest', `${workflowId}.backtest`],
+    ]);
+    const ingest = result.steps[0];
+    if (ingest?.uses !== 'ingest') throw new Error('first step must be ingest');
+    // 66,087 one-minute candles and 19,904 trades in the recordings (shared/data/README.md).
+    expect(ingest.result.files.map((f) => f.rowsRead)).toEqual([66_087, 19_904]);
+    expect(await countRows(db, 'ohlcv')).toBeGreaterThanOrEqual(66_087);
+    expect(await countRows(db, 'trades')).toBeGreaterThanOrEqual(19_904);
+
+    const backtest = result.steps[1];
+    if (backtest?.uses !== 'backtest') throw new Error('second step must be backtest');
+    expect(backtest.result.modelVersionId).toBe(DEFAULT_MODEL_VERSION_ID);
+    expect(backtest.result.kpis.events).toBeGreaterThan(20_000);
+
+    // Children are visible with the pipeline search attribute.
+    const description = await client.workflow.getHandle(`${workflowId}.backtest`).describe();
+    expect(description.typedSearchAttributes.get(PIPELINE_KEY)).toBe('demo');
+  });
+
+  it('ingesting the same files twice leaves the same row counts', async () => {
+    const input = {
+      batchSize: 2_000,
+      sources: [
+        { kind: 'klines' as const, file: 'klines/binance-spot_ETHUSDT_1m_20230316-20230501.csv.gz', venue: 'binance-spot' as const, symbol: 'ETHUSDT', interval: '1m' as const },
+        { kind: 'trades' as const, file: 'trades/binance-usdm_ETHUSDT_20240718T2357Z-20240719T0005Z.trades.jsonl.gz', venue: 'binance-usdm' as const, symbol: 'ETHUSDT' },
+      ],
+    };
+    const first = await client.workflow.execute(ingestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId: uniqueId('ingest-a') });
+    const countsAfterFirst = [await countRows(db, 'ohlcv'), await countRows(db, 'trades')];
+    const second = await client.workflow.execute(ingestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId: uniqueId('ingest-b') });
+    const countsAfterSecond = [await countRows(db, 'ohlcv'), await countRows(db, 'trades')];
+
+    expect(first.rowsRead).toBe(66_087 + 13_655);
+    expect(first.rowsInserted).toBe(first.rowsRead);
+    expect(second.rowsRead).toBe(first.rowsRead);
+    expect(second.rowsInserted).toBe(0);
+    expect(countsAfterSecond).toEqual(countsAfterFirst);
+  });
+
+  it('stores backtest KPIs equal to the same backtest run directly', async () => {
+    const workflowId = uniqueId('backtest');
+    const input = { session: SESSION, model: DEFAULT_MODEL_VERSION_ID, entryLatencyMs: 5, cancelLatencyMs: 5 };
+    const result = await client.workflow.execute(backtestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId });
+
+    const direct = await backtestRecordedSession({
+      session: findSession(dataDir(), SESSION),
+      params: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+      entryLatencyUs: 5_000,
+      cancelLatencyUs: 5_000,
+    });
+    expect(result.kpis).toEqual(headlineKpis(direct.kpis));
+
+    const stored = await getBacktestRun(db, result.runId);
+    expect(stored?.modelVersionId).toBe(DEFAULT_MODEL_VERSION_ID);
+    expect(stored?.kpis).toEqual(JSON.parse(JSON.stringify(direct.kpis)));
+    expect(stored?.events).toBe(direct.kpis.events);
+    expect(stored?.fills).toBe(direct.kpis.fills);
+    expect(Number(stored?.netPnlQuote)).toBeCloseTo(direct.kpis.netPnlQuote, 6);
+  });
+
+  it('fails a backtest of an unknown model version without retrying, naming the model', async () => {
+    const input = { session: SESSION, model: 'no-such-model@9', entryLatencyMs: 5, cancelLatencyMs: 5 };
+    const run = client.workflow.execute(backtestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId: uniqueId('backtest-bad') });
+    await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
+    const messages: string[] = [];
+    await run.catch((err: unknown) => {
+      for (let e: unknown = err; e instanceof Error; e = e.cause) messages.push(e.message);
+    });
+    expect(messages.join(' | ')).toContain('model version "no-such-model@9" is not in the registry');
+  });
+});
