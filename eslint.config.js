@@ -6,8 +6,22 @@ import importX from 'eslint-plugin-import-x';
 
 const coreForbidden = {
   patterns: [
-    { group: ['node:*', 'pg', 'pg-*', '@temporalio/*', 'ccxt', 'onnxruntime-node', 'pino'], message: 'core/ is pure: no I/O, Temporal, ccxt or node modules.' },
-    { group: ['**/activities/**', '**/workflows/**', '**/native/**', '**/db/**', '**/infra/**', '**/venues/**', '**/cli/**'], message: 'core/ depends on nothing outside core/.' },
+    {
+      group: ['node:*', 'pg', 'pg-*', '@temporalio/*', 'ccxt', 'onnxruntime-node', 'pino'],
+      message: 'core/ is pure: no I/O, Temporal, ccxt or node modules.',
+    },
+    {
+      group: [
+        '**/activities/**',
+        '**/workflows/**',
+        '**/native/**',
+        '**/db/**',
+        '**/infra/**',
+        '**/venues/**',
+        '**/cli/**',
+      ],
+      message: 'core/ depends on nothing outside core/.',
+    },
   ],
 };
 
@@ -45,11 +59,24 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'pg', '@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'ccxt'], message: 'Workflows are deterministic: no I/O; import activities as types only.' },
+            {
+              group: [
+                'node:*',
+                'pg',
+                '@temporalio/client',
+                '@temporalio/worker',
+                '@temporalio/activity',
+                'ccxt',
+              ],
+              message: 'Workflows are deterministic: no I/O; import activities as types only.',
+            },
           ],
         },
       ],
-      'no-restricted-properties': ['error', { object: 'Date', property: 'now', message: 'Use Temporal time only.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'Date', property: 'now', message: 'Use Temporal time only.' },
+      ],
     },
   },
   {

@@ -12,10 +12,16 @@ import { backtestRecordedSession, findSession } from './recorded-backtest.ts';
  * Runs one backtest and saves it under `input.runId` (an upsert: a retry overwrites its own row).
  * @throws PermanentError for an unknown model version or session, or invalid stored parameters.
  */
-export async function runBacktestActivity(deps: ActivityDeps, input: BacktestActivityInput): Promise<BacktestResult> {
+export async function runBacktestActivity(
+  deps: ActivityDeps,
+  input: BacktestActivityInput,
+): Promise<BacktestResult> {
   const startedAtMs = Date.now();
   const model = await getModelVersion(deps.db, input.model);
-  if (model === undefined) throw new PermanentError('UNKNOWN_MODEL', `model version "${input.model}" is not in the registry`, { model: input.model });
+  if (model === undefined)
+    throw new PermanentError('UNKNOWN_MODEL', `model version "${input.model}" is not in the registry`, {
+      model: input.model,
+    });
   let params;
   try {
     params = parseModelParams(model.params, `model_versions ${model.id} params`);
@@ -53,6 +59,15 @@ export async function runBacktestActivity(deps: ActivityDeps, input: BacktestAct
     finishedAtMs: Date.now(),
     source: 'workflow',
   });
-  deps.log.info({ runId: input.runId, model: model.id, session: session.prefix, netPnlQuote: k.netPnlQuote, fills: k.fills }, 'backtest stored');
+  deps.log.info(
+    {
+      runId: input.runId,
+      model: model.id,
+      session: session.prefix,
+      netPnlQuote: k.netPnlQuote,
+      fills: k.fills,
+    },
+    'backtest stored',
+  );
   return { runId: input.runId, modelVersionId: model.id, session: session.prefix, kpis: headlineKpis(k) };
 }

@@ -26,7 +26,8 @@ function resumePoint(): Progress {
   const details: unknown = Context.current().info.heartbeatDetails;
   if (details !== null && typeof details === 'object' && 'rowsRead' in details && 'rowsInserted' in details) {
     const { rowsRead, rowsInserted } = details;
-    if (Number.isSafeInteger(rowsRead) && Number.isSafeInteger(rowsInserted)) return { rowsRead: Number(rowsRead), rowsInserted: Number(rowsInserted) };
+    if (Number.isSafeInteger(rowsRead) && Number.isSafeInteger(rowsInserted))
+      return { rowsRead: Number(rowsRead), rowsInserted: Number(rowsInserted) };
   }
   return { rowsRead: 0, rowsInserted: 0 };
 }
@@ -67,27 +68,44 @@ async function ingestRows<T>(
 
 function dataPath(deps: ActivityDeps, file: string): string {
   if (file.startsWith('/') || file.split('/').includes('..')) {
-    throw new PermanentError('BAD_PATH', `data file must be relative to the data directory: ${file}`, { file });
+    throw new PermanentError('BAD_PATH', `data file must be relative to the data directory: ${file}`, {
+      file,
+    });
   }
   return join(deps.dataDir, file);
 }
 
 /** Loads a klines CSV (`open_time,open,high,low,close,volume`) into `ohlcv`. */
-export async function ingestKlinesFile(deps: ActivityDeps, input: IngestFileInput & { kind: 'klines' }): Promise<IngestFileResult> {
+export async function ingestKlinesFile(
+  deps: ActivityDeps,
+  input: IngestFileInput & { kind: 'klines' },
+): Promise<IngestFileResult> {
   const path = dataPath(deps, input.file);
   async function* rows(): AsyncGenerator<OhlcvRow> {
-    for await (const k of readKlines(path)) yield { venue: input.venue, symbol: input.symbol, interval: input.interval, ...k };
+    for await (const k of readKlines(path))
+      yield { venue: input.venue, symbol: input.symbol, interval: input.interval, ...k };
   }
   return ingestRows(deps, input, rows(), (batch) => insertOhlcvBatch(deps.db, batch));
 }
 
 /** Loads a recorded `@trade` JSONL file into `trades` (USDⓈ-M non-MARKET prints are skipped by the reader). */
-export async function ingestTradesFile(deps: ActivityDeps, input: IngestFileInput & { kind: 'trades' }): Promise<IngestFileResult> {
+export async function ingestTradesFile(
+  deps: ActivityDeps,
+  input: IngestFileInput & { kind: 'trades' },
+): Promise<IngestFileResult> {
   const path = dataPath(deps, input.file);
   const market = input.venue === 'binance-spot' ? 'spot' : 'usdm';
   async function* rows(): AsyncGenerator<TradeRow> {
     for await (const t of readTradeRows(path, market)) {
-      yield { venue: input.venue, symbol: input.symbol, tradeId: t.tradeId, price: t.price, qty: t.qty, aggressor: t.aggressor, tradeTimeMs: t.timeMs };
+      yield {
+        venue: input.venue,
+        symbol: input.symbol,
+        tradeId: t.tradeId,
+        price: t.price,
+        qty: t.qty,
+        aggressor: t.aggressor,
+        tradeTimeMs: t.timeMs,
+      };
     }
   }
   return ingestRows(deps, input, rows(), (batch) => insertTradesBatch(deps.db, batch));

@@ -25,8 +25,18 @@ export interface RecordedBacktestInput {
  */
 export async function backtestRecordedSession(input: RecordedBacktestInput): Promise<BacktestReport> {
   const { session } = input;
-  if (!session.hasSnapshot) throw new PermanentError('NO_SNAPSHOT', `session ${session.prefix} has no depth snapshot: the book cannot be built`, { session: session.prefix });
-  if (session.tradesPath === undefined) throw new PermanentError('NO_TRADES', `session ${session.prefix} has no trades file: fills cannot be simulated`, { session: session.prefix });
+  if (!session.hasSnapshot)
+    throw new PermanentError(
+      'NO_SNAPSHOT',
+      `session ${session.prefix} has no depth snapshot: the book cannot be built`,
+      { session: session.prefix },
+    );
+  if (session.tradesPath === undefined)
+    throw new PermanentError(
+      'NO_TRADES',
+      `session ${session.prefix} has no trades file: fills cannot be simulated`,
+      { session: session.prefix },
+    );
   const instrument = instrumentForSession(session);
   const events = await loadSessionEvents(session, instrument);
   return runBacktest(events, {
@@ -48,12 +58,17 @@ export function findSession(dataDir: string, prefix: string): RecordedSession {
   const sessions = listSessions(dataDir);
   const found = sessions.find((s) => s.prefix === prefix);
   if (found === undefined) {
-    throw new PermanentError('UNKNOWN_SESSION', `no recorded session "${prefix}" in ${dataDir}; known: ${sessions.map((s) => s.prefix).join(', ')}`, { prefix });
+    throw new PermanentError(
+      'UNKNOWN_SESSION',
+      `no recorded session "${prefix}" in ${dataDir}; known: ${sessions.map((s) => s.prefix).join(', ')}`,
+      { prefix },
+    );
   }
   return found;
 }
 
-const DEPTH_NAME = /^(binance-(spot|usdm)_([A-Z0-9]+)_(\d{8}T\d{4}Z)-(\d{8}T\d{4}Z)(_nosnapshot)?)\.depth\.jsonl\.gz$/;
+const DEPTH_NAME =
+  /^(binance-(spot|usdm)_([A-Z0-9]+)_(\d{8}T\d{4}Z)-(\d{8}T\d{4}Z)(_nosnapshot)?)\.depth\.jsonl\.gz$/;
 
 /**
  * A session from explicit depth and trades file paths (any directory). The market and symbol come
@@ -64,7 +79,11 @@ const DEPTH_NAME = /^(binance-(spot|usdm)_([A-Z0-9]+)_(\d{8}T\d{4}Z)-(\d{8}T\d{4
 export function sessionFromFiles(depthPath: string, tradesPath: string): RecordedSession {
   const m = DEPTH_NAME.exec(basename(depthPath));
   if (m === null) {
-    throw new PermanentError('BAD_FILE_NAME', `${depthPath}: expected a name like binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z.depth.jsonl.gz`, { depthPath });
+    throw new PermanentError(
+      'BAD_FILE_NAME',
+      `${depthPath}: expected a name like binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z.depth.jsonl.gz`,
+      { depthPath },
+    );
   }
   const [, prefix, market, symbol, firstUtc, lastUtc, nosnapshot] = m;
   return {

@@ -8,5 +8,15 @@ export type { Logger };
 
 /** Creates the process logger. Level from `MMFLOW_LOG_LEVEL` (default `info`). */
 export function createLogger(name: string, level = process.env['MMFLOW_LOG_LEVEL'] ?? 'info'): Logger {
-  return pino({ name, level, redact: { paths: ['*.apiKey', '*.apiSecret', '*.password', 'databaseUrl', '*.databaseUrl'], censor: '[redacted]' } }, pino.destination(2));
+  return pino(
+    {
+      name,
+      level,
+      redact: {
+        paths: ['*.apiKey', '*.apiSecret', '*.password', 'databaseUrl', '*.databaseUrl'],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination(2),
+  );
 }

@@ -17,7 +17,10 @@ export async function ensureBuiltInModels(db: Pool): Promise<string[]> {
     version: 1,
     kind: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT.model,
     params: { ...DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT },
-    lineage: { source: 'built-in default', definedIn: 'core/quoting/model-params.ts DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT' },
+    lineage: {
+      source: 'built-in default',
+      definedIn: 'core/quoting/model-params.ts DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT',
+    },
   });
   // The built-in default is the first champion: there is nothing to compare it against.
   await setStatus(db, registered.id, 'champion');

@@ -14,5 +14,7 @@ export function installTemporalRuntime(log: Logger): void {
     else if (level === 'WARN') sdkLog.warn(meta ?? {}, message);
     else sdkLog.debug(meta ?? {}, message);
   };
-  Runtime.install({ logger: new DefaultLogger('WARN', ({ level, message, meta }) => sink(level, message, meta)) });
+  Runtime.install({
+    logger: new DefaultLogger('WARN', ({ level, message, meta }) => sink(level, message, meta)),
+  });
 }

@@ -21,11 +21,14 @@ export interface WorkerDeps {
 }
 
 /** Connects to Temporal and creates (does not run) the mmflow worker. */
-export async function createWorker(deps: WorkerDeps): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createWorker(
+  deps: WorkerDeps,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   installTemporalRuntime(deps.log);
   const connection = await NativeConnection.connect({ address: deps.temporalAddress });
   const activities = createActivities({ db: deps.db, dataDir: deps.dataDir, log: deps.log });
-  const code = deps.workflowBundle !== undefined ? { workflowBundle: deps.workflowBundle } : { workflowsPath };
+  const code =
+    deps.workflowBundle !== undefined ? { workflowBundle: deps.workflowBundle } : { workflowsPath };
   const worker = await Worker.create({
     connection,
     namespace: deps.namespace,

@@ -1,6 +1,10 @@
 /** `mmflow backtest --depth FILE --trades FILE [--model VERSION]`: one recorded session, KPIs as JSON last. */
 import { resolve } from 'node:path';
-import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT, parseModelParams, type AsV1AlphaParams } from '../core/quoting/model-params.ts';
+import {
+  DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+  parseModelParams,
+  type AsV1AlphaParams,
+} from '../core/quoting/model-params.ts';
 import { isRetryable } from '../core/errors.ts';
 import { backtestRecordedSession, sessionFromFiles } from '../activities/recorded-backtest.ts';
 import { createLogger } from '../app/logger.ts';
@@ -41,18 +45,25 @@ async function paramsFromRegistry(modelId: string): Promise<AsV1AlphaParams> {
 export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<number> {
   try {
     const session = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
-    const params = opts.model !== undefined ? await paramsFromRegistry(opts.model) : DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT;
+    const params =
+      opts.model !== undefined ? await paramsFromRegistry(opts.model) : DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT;
     const report = await backtestRecordedSession({
       session,
       params,
       entryLatencyUs: opts.entryLatencyMs * 1000,
       cancelLatencyUs: opts.cancelLatencyMs * 1000,
     });
-    process.stderr.write(`backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`);
-    process.stdout.write(`${JSON.stringify({ session: session.prefix, model: opts.model ?? 'built-in default', ...headlineKpis(report.kpis) })}\n`);
+    process.stderr.write(
+      `backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`,
+    );
+    process.stdout.write(
+      `${JSON.stringify({ session: session.prefix, model: opts.model ?? 'built-in default', ...headlineKpis(report.kpis) })}\n`,
+    );
     return 0;
   } catch (err) {
-    process.stderr.write(`mmflow backtest: ${(err as Error).message}${isRetryable(err) ? ' (transient: retry)' : ''}\n`);
+    process.stderr.write(
+      `mmflow backtest: ${(err as Error).message}${isRetryable(err) ? ' (transient: retry)' : ''}\n`,
+    );
     return 1;
   }
 }

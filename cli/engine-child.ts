@@ -45,7 +45,12 @@ export async function runEngineChild(opts: {
     resolve(repoRoot, 'bin/mmflow.mjs'),
     'quote',
     ...['--mode', 'replay', '--session', opts.session, '--model', opts.model, '--pace', 'fast'],
-    ...['--order-latency-us', String(opts.entryLatencyUs), '--cancel-latency-us', String(opts.cancelLatencyUs)],
+    ...[
+      '--order-latency-us',
+      String(opts.entryLatencyUs),
+      '--cancel-latency-us',
+      String(opts.cancelLatencyUs),
+    ],
   ];
   opts.log.info({ session: opts.session, model: opts.model }, 'starting quoting engine (replay)');
   const child = spawn(process.execPath, args, {
@@ -62,7 +67,10 @@ export async function runEngineChild(opts: {
   });
   const code = await new Promise<number | null>((done) => child.on('close', done));
   const lastLine = stdout.trim().split('\n').at(-1) ?? '';
-  if (code !== 0) throw new Error(`quoting engine exited with code ${String(code)}: ${stderrTail.split('\n').slice(-5).join('\n')}`);
+  if (code !== 0)
+    throw new Error(
+      `quoting engine exited with code ${String(code)}: ${stderrTail.split('\n').slice(-5).join('\n')}`,
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(lastLine);
@@ -70,7 +78,8 @@ export async function runEngineChild(opts: {
     throw new Error(`quoting engine printed no JSON result; last line: ${lastLine.slice(0, 200)}`);
   }
   const result = resultSchema.parse(parsed);
-  if (result.status !== 'completed') throw new Error(`quoting engine run ${result.runId} ended with status ${result.status}`);
+  if (result.status !== 'completed')
+    throw new Error(`quoting engine run ${result.runId} ended with status ${result.status}`);
   const { runId, status: _status, ...kpis } = result;
   return { runId, kpis };
 }

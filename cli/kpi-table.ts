@@ -22,10 +22,18 @@ function format(value: number | null): string {
 
 /** Prints one column per KPI source (backtest workflow, quoting engine in replay). */
 export function printKpiTable(sources: { backtest: BacktestKpis; engine: BacktestKpis | undefined }): void {
-  const head = ['KPI', 'backtest workflow', ...(sources.engine !== undefined ? ['quoting engine (replay)'] : [])];
+  const head = [
+    'KPI',
+    'backtest workflow',
+    ...(sources.engine !== undefined ? ['quoting engine (replay)'] : []),
+  ];
   const table = new Table({ head });
   for (const [key, label] of rows) {
-    table.push([label, format(sources.backtest[key]), ...(sources.engine !== undefined ? [format(sources.engine[key])] : [])]);
+    table.push([
+      label,
+      format(sources.backtest[key]),
+      ...(sources.engine !== undefined ? [format(sources.engine[key])] : []),
+    ]);
   }
   process.stdout.write(`${table.toString()}\n`);
 }

@@ -12,13 +12,16 @@ const program = new Command('mmflow')
 
 function positiveNumber(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected a non-negative number, got "${value}"`);
   return n;
 }
 
 program
   .command('start')
-  .description('Run the main job: embedded PostgreSQL + Temporal (unless DATABASE_URL / TEMPORAL_ADDRESS are set), migrations, worker, pipelines/demo.yaml, the quoting engine in replay mode, KPIs.')
+  .description(
+    'Run the main job: embedded PostgreSQL + Temporal (unless DATABASE_URL / TEMPORAL_ADDRESS are set), migrations, worker, pipelines/demo.yaml, the quoting engine in replay mode, KPIs.',
+  )
   .option('--once', 'exit when the job is done instead of serving the worker and Web UI until Ctrl-C')
   .option('--pipeline <file>', 'pipeline file to run', 'pipelines/demo.yaml')
   .action(async (opts: { once?: boolean; pipeline: string }) => {
@@ -28,16 +31,29 @@ program
 
 program
   .command('backtest')
-  .description('Backtest one recorded session (files in the format of ../shared/data); prints the KPIs as JSON on the last line.')
+  .description(
+    'Backtest one recorded session (files in the format of ../shared/data); prints the KPIs as JSON on the last line.',
+  )
   .requiredOption('--depth <file>', 'depth file (*.depth.jsonl.gz) with a snapshot')
   .requiredOption('--trades <file>', 'trades file (*.trades.jsonl.gz) of the same session')
-  .option('--model <version>', 'model version id from the registry (needs PostgreSQL); default: the built-in default parameters')
+  .option(
+    '--model <version>',
+    'model version id from the registry (needs PostgreSQL); default: the built-in default parameters',
+  )
   .option('--entry-latency-ms <ms>', 'order-entry latency', positiveNumber, 5)
   .option('--cancel-latency-ms <ms>', 'cancel latency', positiveNumber, 5)
-  .action(async (opts: { depth: string; trades: string; model?: string; entryLatencyMs: number; cancelLatencyMs: number }) => {
-    const { runBacktestCommand } = await import('./backtest.ts');
-    process.exitCode = await runBacktestCommand(opts);
-  });
+  .action(
+    async (opts: {
+      depth: string;
+      trades: string;
+      model?: string;
+      entryLatencyMs: number;
+      cancelLatencyMs: number;
+    }) => {
+      const { runBacktestCommand } = await import('./backtest.ts');
+      process.exitCode = await runBacktestCommand(opts);
+    },
+  );
 
 program
   .command('quote')

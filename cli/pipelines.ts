@@ -8,7 +8,9 @@ export async function runValidateCommand(files: readonly string[]): Promise<numb
   for (const file of files) {
     try {
       const plan = await loadPipelineFile(file);
-      process.stdout.write(`${file}: ok (${plan.steps.length} steps, sha256 ${plan.contentHash.slice(0, 12)})\n`);
+      process.stdout.write(
+        `${file}: ok (${plan.steps.length} steps, sha256 ${plan.contentHash.slice(0, 12)})\n`,
+      );
     } catch (err) {
       if (!(err instanceof PipelineValidationError)) throw err;
       failed += 1;

@@ -8,7 +8,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { resolve } from 'node:path';
 import { createLogger } from '../app/logger.ts';
-import { dataDir, repoRoot, TASK_QUEUE } from '../app/paths.ts';
+import { dataDir, TASK_QUEUE } from '../app/paths.ts';
 import { ensureBuiltInModels } from '../app/seed-models.ts';
 import { startServices } from '../app/services.ts';
 import { createWorker } from '../app/worker.ts';
@@ -81,10 +81,15 @@ export async function runMainJob(opts: MainJobOptions): Promise<number> {
       });
     }
 
-    const kpis: BacktestKpis | undefined = engine?.kpis ?? (backtest?.uses === 'backtest' ? backtest.result.kpis : undefined);
+    const kpis: BacktestKpis | undefined =
+      engine?.kpis ?? (backtest?.uses === 'backtest' ? backtest.result.kpis : undefined);
     const workflowIds = [workflowId, ...result.steps.map((s) => s.workflowId)];
-    const uiUrl = services.uiUrl !== undefined ? `${services.uiUrl}/namespaces/${services.namespace}/workflows` : undefined;
-    if (backtest?.uses === 'backtest') printKpiTable({ backtest: backtest.result.kpis, engine: engine?.kpis });
+    const uiUrl =
+      services.uiUrl !== undefined
+        ? `${services.uiUrl}/namespaces/${services.namespace}/workflows`
+        : undefined;
+    if (backtest?.uses === 'backtest')
+      printKpiTable({ backtest: backtest.result.kpis, engine: engine?.kpis });
     process.stdout.write(`Temporal Web UI: ${uiUrl ?? '(external server: see its UI)'}\n`);
     for (const step of result.steps) process.stdout.write(`  ${step.id}: ${step.workflowId}\n`);
     process.stdout.write(

@@ -11,12 +11,20 @@ export async function runWorkerCommand(env: NodeJS.ProcessEnv = process.env): Pr
   const databaseUrl = env['DATABASE_URL'];
   const temporalAddress = env['TEMPORAL_ADDRESS'];
   if (databaseUrl === undefined || temporalAddress === undefined) {
-    process.stderr.write('mmflow worker: set DATABASE_URL and TEMPORAL_ADDRESS (use `mmflow start` for the embedded defaults)\n');
+    process.stderr.write(
+      'mmflow worker: set DATABASE_URL and TEMPORAL_ADDRESS (use `mmflow start` for the embedded defaults)\n',
+    );
     return 2;
   }
   await migrateUp(databaseUrl, log);
   const db = createPool(databaseUrl);
-  const { worker, connection } = await createWorker({ temporalAddress, namespace: env['TEMPORAL_NAMESPACE'] ?? 'default', db, dataDir: dataDir(env), log });
+  const { worker, connection } = await createWorker({
+    temporalAddress,
+    namespace: env['TEMPORAL_NAMESPACE'] ?? 'default',
+    db,
+    dataDir: dataDir(env),
+    log,
+  });
   const stop = (): void => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

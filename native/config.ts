@@ -4,7 +4,8 @@
  *
  * Environment variables: MMFLOW_MODE, MMFLOW_SESSION, MMFLOW_DATA_DIR, MMFLOW_VENUE, MMFLOW_SYMBOL,
  * MMFLOW_MODEL, MMFLOW_PACE, MMFLOW_HTTP_HOST, MMFLOW_HTTP_PORT, MMFLOW_DATABASE_URL (or DATABASE_URL),
- * MMFLOW_FLUSH_INTERVAL_MS, MMFLOW_ORDER_LATENCY_US, MMFLOW_CANCEL_LATENCY_US; for `live` only:
+ * MMFLOW_FLUSH_INTERVAL_MS, MMFLOW_ORDER_LATENCY_US, MMFLOW_CANCEL_LATENCY_US, MMFLOW_STARTUP_GRACE_MS,
+ * MMFLOW_CANCEL_DEADLINE_MS; for `live` only:
  * MMFLOW_API_KEY / MMFLOW_API_KEY_FILE and MMFLOW_API_SECRET / MMFLOW_API_SECRET_FILE. Credentials are
  * never accepted on the command line (they would show in `ps`).
  */
@@ -137,8 +138,8 @@ const SOURCES: Record<SchemaField, string> = {
   httpPort: '--port / MMFLOW_HTTP_PORT',
   databaseUrl: '--db-url / MMFLOW_DATABASE_URL / DATABASE_URL',
   flushIntervalMs: '--flush-interval-ms / MMFLOW_FLUSH_INTERVAL_MS',
-  startupGraceMs: '--startup-grace-ms',
-  cancelDeadlineMs: '--cancel-deadline-ms',
+  startupGraceMs: '--startup-grace-ms / MMFLOW_STARTUP_GRACE_MS',
+  cancelDeadlineMs: '--cancel-deadline-ms / MMFLOW_CANCEL_DEADLINE_MS',
 };
 
 function isSchemaField(key: string): key is SchemaField {
@@ -185,8 +186,8 @@ export function parseEngineConfig(
     httpPort: pick(cli.port, 'MMFLOW_HTTP_PORT') ?? 9464,
     databaseUrl: pick(cli.dbUrl, 'MMFLOW_DATABASE_URL', 'DATABASE_URL'),
     flushIntervalMs: pick(cli.flushIntervalMs, 'MMFLOW_FLUSH_INTERVAL_MS') ?? 1000,
-    startupGraceMs: cli.startupGraceMs ?? 10_000,
-    cancelDeadlineMs: cli.cancelDeadlineMs ?? 5_000,
+    startupGraceMs: pick(cli.startupGraceMs, 'MMFLOW_STARTUP_GRACE_MS') ?? 10_000,
+    cancelDeadlineMs: pick(cli.cancelDeadlineMs, 'MMFLOW_CANCEL_DEADLINE_MS') ?? 5_000,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -167,9 +167,8 @@ export async function buildRuntime(
     requestSnapshot: () => feed.requestSnapshot(),
     asyncFailure: () => failure,
     close: async () => {
-      const stopping = venue?.stop();
+      venue?.stop();
       await exchange.close();
-      await stopping;
     },
   };
 }

@@ -22,7 +22,9 @@ export class PipelineValidationError extends Error {
 
   constructor(issues: readonly PipelineIssue[]) {
     const sorted = [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
-    super(`invalid pipeline (${sorted.length} error${sorted.length === 1 ? '' : 's'}):\n${sorted.map(formatIssue).join('\n')}`);
+    super(
+      `invalid pipeline (${sorted.length} error${sorted.length === 1 ? '' : 's'}):\n${sorted.map(formatIssue).join('\n')}`,
+    );
     this.name = 'PipelineValidationError';
     this.issues = sorted;
   }

@@ -22,7 +22,9 @@ export async function loadPipelineFile(file: string): Promise<PipelinePlan> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new PipelineValidationError([{ file, line: 1, column: 1, path: '', message: `cannot read file: ${(err as Error).message}` }]);
+    throw new PipelineValidationError([
+      { file, line: 1, column: 1, path: '', message: `cannot read file: ${(err as Error).message}` },
+    ]);
   }
   return compilePipeline(file, text);
 }
@@ -37,7 +39,13 @@ export function compilePipeline(file: string, text: string): PipelinePlan {
     throw new PipelineValidationError(
       source.doc.errors.map((e) => {
         const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
-        return { file, line: pos.line, column: pos.col, path: '', message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}` };
+        return {
+          file,
+          line: pos.line,
+          column: pos.col,
+          path: '',
+          message: `YAML syntax: ${e.message.split('\n')[0] ?? e.code}`,
+        };
       }),
     );
   }
@@ -68,20 +76,34 @@ export function compilePipeline(file: string, text: string): PipelinePlan {
   const seen = new Map<string, number>();
   declared.forEach(({ index, step }) => {
     const first = seen.get(step.id);
-    if (first !== undefined) issues.push(issueAt(source, ['steps', index, 'id'], `duplicate step id "${step.id}" (first declared at steps[${first}])`));
+    if (first !== undefined)
+      issues.push(
+        issueAt(
+          source,
+          ['steps', index, 'id'],
+          `duplicate step id "${step.id}" (first declared at steps[${first}])`,
+        ),
+      );
     else seen.set(step.id, index);
     step.needs.forEach((need, j) => {
       if (!allIds.has(need)) {
         issues.push(issueAt(source, ['steps', index, 'needs', j], `unknown step "${need}"`));
       }
-      if (need === step.id) issues.push(issueAt(source, ['steps', index, 'needs', j], `step "${step.id}" cannot need itself`));
+      if (need === step.id)
+        issues.push(issueAt(source, ['steps', index, 'needs', j], `step "${step.id}" cannot need itself`));
     });
   });
   if (issues.length === 0) {
     const { order, cycle } = topologicalOrder(steps);
     if (cycle.length > 0) {
       const index = declared.find((d) => d.step.id === cycle[0])?.index ?? 0;
-      issues.push(issueAt(source, ['steps', index, 'needs'], `cycle in needs between steps ${cycle.map((c) => `"${c}"`).join(', ')}`));
+      issues.push(
+        issueAt(
+          source,
+          ['steps', index, 'needs'],
+          `cycle in needs between steps ${cycle.map((c) => `"${c}"`).join(', ')}`,
+        ),
+      );
     } else {
       const byId = new Map(steps.map((s) => [s.id, s]));
       const ordered = order.map((id) => byId.get(id)).filter((s): s is PlanStep => s !== undefined);
@@ -90,7 +112,9 @@ export function compilePipeline(file: string, text: string): PipelinePlan {
         name: parsed.data.metadata.name,
         description: parsed.data.metadata.description,
         file,
-        contentHash: createHash('sha256').update(canonicalJson({ name: parsed.data.metadata.name, steps: ordered })).digest('hex'),
+        contentHash: createHash('sha256')
+          .update(canonicalJson({ name: parsed.data.metadata.name, steps: ordered }))
+          .digest('hex'),
         steps: ordered,
       };
     }
@@ -106,12 +130,19 @@ function stepIdOf(raw: unknown): string | undefined {
 function zodIssues(source: YamlSource, error: z.ZodError, prefix: readonly PropertyKey[]): PipelineIssue[] {
   return error.issues.flatMap((issue) =>
     issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => issueAt(source, [...prefix, ...issue.path, key], `unknown field "${key}"`, true))
+      ? issue.keys.map((key) =>
+          issueAt(source, [...prefix, ...issue.path, key], `unknown field "${key}"`, true),
+        )
       : [issueAt(source, [...prefix, ...issue.path], issue.message)],
   );
 }
 
-function issueAt(source: YamlSource, path: readonly PropertyKey[], message: string, atKey = false): PipelineIssue {
+function issueAt(
+  source: YamlSource,
+  path: readonly PropertyKey[],
+  message: string,
+  atKey = false,
+): PipelineIssue {
   const { line, column } = locate(source, path, { atKey });
   return { file: source.file, line, column, path: formatPath(path), message };
 }

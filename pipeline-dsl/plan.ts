@@ -2,8 +2,18 @@
 import type { BacktestStepInput, IngestStepInput } from './steps.ts';
 
 export type PlanStep =
-  | { readonly id: string; readonly uses: 'ingest'; readonly needs: readonly string[]; readonly with: IngestStepInput }
-  | { readonly id: string; readonly uses: 'backtest'; readonly needs: readonly string[]; readonly with: BacktestStepInput };
+  | {
+      readonly id: string;
+      readonly uses: 'ingest';
+      readonly needs: readonly string[];
+      readonly with: IngestStepInput;
+    }
+  | {
+      readonly id: string;
+      readonly uses: 'backtest';
+      readonly needs: readonly string[];
+      readonly with: BacktestStepInput;
+    };
 
 export interface PipelinePlan {
   readonly apiVersion: 'mmflow/v1';
@@ -21,7 +31,10 @@ export interface PipelinePlan {
  * Topological order of steps by `needs` (Kahn's algorithm, stable in declaration order).
  * @returns the ordered ids, or the ids left in a cycle when there is one.
  */
-export function topologicalOrder(steps: readonly { id: string; needs: readonly string[] }[]): { order: string[]; cycle: string[] } {
+export function topologicalOrder(steps: readonly { id: string; needs: readonly string[] }[]): {
+  order: string[];
+  cycle: string[];
+} {
   const remaining = new Map(steps.map((s) => [s.id, new Set(s.needs)]));
   const order: string[] = [];
   let progressed = true;

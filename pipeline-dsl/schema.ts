@@ -2,11 +2,15 @@
 import { z } from 'zod';
 import { stepTypes } from './steps.ts';
 
-const identifier = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case identifier (a-z, 0-9, -), starting with a letter');
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'expected a lower-case identifier (a-z, 0-9, -), starting with a letter');
 
 export const pipelineStepSchema = z.strictObject({
   id: identifier,
-  uses: z.enum(stepTypes as [string, ...string[]], { error: (iss) => `unknown step type ${JSON.stringify(iss.input)}; known: ${stepTypes.join(', ')}` }),
+  uses: z.enum(stepTypes as [string, ...string[]], {
+    error: (iss) => `unknown step type ${JSON.stringify(iss.input)}; known: ${stepTypes.join(', ')}`,
+  }),
   needs: z.array(identifier).default([]),
   /** Validated against the schema of `uses` in a second pass (see load.ts). */
   with: z.record(z.string(), z.unknown()).default({}),

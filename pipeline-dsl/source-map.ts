@@ -28,7 +28,11 @@ export function parseYamlSource(file: string, text: string): YamlSource {
  * Position of the deepest node that exists along `path` (a missing field is reported at its parent).
  * Values are reported at the value; with `atKey`, the last segment is reported at its key.
  */
-export function locate(source: YamlSource, path: readonly PropertyKey[], opts: { atKey?: boolean } = {}): Position {
+export function locate(
+  source: YamlSource,
+  path: readonly PropertyKey[],
+  opts: { atKey?: boolean } = {},
+): Position {
   let node: unknown = source.doc.contents;
   let offset = rangeStart(node) ?? 0;
   for (const [i, segment] of path.entries()) {

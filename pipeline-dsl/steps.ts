@@ -10,11 +10,20 @@ const symbol = z.string().regex(/^[A-Z0-9]{2,20}$/, 'expected an exchange symbol
 const dataFile = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path relative to the data directory, without ".."');
+  .refine(
+    (p) => !p.startsWith('/') && !p.split('/').includes('..'),
+    'must be a path relative to the data directory, without ".."',
+  );
 
 /** One recorded input to ingest. */
 export const ingestSourceSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('klines'), file: dataFile, venue, symbol, interval: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']) }),
+  z.strictObject({
+    kind: z.literal('klines'),
+    file: dataFile,
+    venue,
+    symbol,
+    interval: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
+  }),
   z.strictObject({ kind: z.literal('trades'), file: dataFile, venue, symbol }),
 ]);
 export type IngestSource = z.infer<typeof ingestSourceSchema>;
@@ -30,7 +39,12 @@ export type IngestStepInput = z.infer<typeof ingestStepInputSchema>;
 /** `uses: backtest` — replay one recorded session with a registered model version; KPIs go to PostgreSQL. */
 export const backtestStepInputSchema = z.strictObject({
   /** Recorded session prefix, e.g. `binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z`. */
-  session: z.string().regex(/^binance-(spot|usdm)_[A-Z0-9]+_[0-9TZ-]+(_[a-z]+)?$/, 'expected a recorded session prefix such as binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z'),
+  session: z
+    .string()
+    .regex(
+      /^binance-(spot|usdm)_[A-Z0-9]+_[0-9TZ-]+(_[a-z]+)?$/,
+      'expected a recorded session prefix such as binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z',
+    ),
   /** Model version id in the registry, e.g. `as-v1-alpha-btcusdt@1`. */
   model: z.string().min(1),
   /** Order-entry latency in ms (exchange time). */

@@ -10,7 +10,13 @@ import type { BacktestResult, BacktestStepInput } from './types.ts';
 const { runBacktest } = proxyActivities<Activities>({
   startToCloseTimeout: '20 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: ['PermanentError'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 3,
+    nonRetryableErrorTypes: ['PermanentError'],
+  },
 });
 
 /** Runs the backtest activity and returns its KPIs (also stored in `backtest_runs`). */
@@ -20,6 +26,8 @@ export async function backtestWorkflow(input: BacktestStepInput): Promise<Backte
     { key: MODEL_VERSION_KEY, value: input.model },
   ]);
   const result = await runBacktest({ ...input, runId: `bt:${workflowInfo().workflowId}` });
-  upsertSearchAttributes([{ key: OUTCOME_KEY, value: result.kpis.netPnlQuote >= 0 ? 'pnl-positive' : 'pnl-negative' }]);
+  upsertSearchAttributes([
+    { key: OUTCOME_KEY, value: result.kpis.netPnlQuote >= 0 ? 'pnl-positive' : 'pnl-negative' },
+  ]);
   return result;
 }

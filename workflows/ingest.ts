@@ -10,13 +10,20 @@ import type { IngestFileResult, IngestResult, IngestStepInput } from './types.ts
 const { ingestKlinesFile, ingestTradesFile } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
   heartbeatTimeout: '60 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5, nonRetryableErrorTypes: ['PermanentError'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: ['PermanentError'],
+  },
 });
 
 /** Ingests every source of the step in declaration order. */
 export async function ingestWorkflow(input: IngestStepInput): Promise<IngestResult> {
   upsertSearchAttributes([{ key: STEP_KEY, value: 'ingest' }]);
-  if (input.sources.length === 0) throw ApplicationFailure.nonRetryable('ingest needs at least one source', 'PermanentError');
+  if (input.sources.length === 0)
+    throw ApplicationFailure.nonRetryable('ingest needs at least one source', 'PermanentError');
   const files: IngestFileResult[] = [];
   for (const source of input.sources) {
     const result =

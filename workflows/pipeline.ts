@@ -16,7 +16,9 @@ export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineRe
   upsertSearchAttributes([{ key: PIPELINE_KEY, value: plan.name }]);
   const running = new Map<string, Promise<StepResult>>();
   for (const step of plan.steps) {
-    const deps = step.needs.map((id) => running.get(id)).filter((p): p is Promise<StepResult> => p !== undefined);
+    const deps = step.needs
+      .map((id) => running.get(id))
+      .filter((p): p is Promise<StepResult> => p !== undefined);
     running.set(
       step.id,
       Promise.all(deps).then(() => runStep(step, plan.name)),

@@ -25,7 +25,16 @@ export interface IngestResult {
  */
 export type BacktestKpis = Pick<
   Kpis,
-  'events' | 'quotes' | 'fills' | 'netPnlQuote' | 'sharpe' | 'maxDrawdownQuote' | 'rmsInventoryRatio' | 'spreadCapturedPct' | 'fillRatio' | 'cancelRatio'
+  | 'events'
+  | 'quotes'
+  | 'fills'
+  | 'netPnlQuote'
+  | 'sharpe'
+  | 'maxDrawdownQuote'
+  | 'rmsInventoryRatio'
+  | 'spreadCapturedPct'
+  | 'fillRatio'
+  | 'cancelRatio'
 >;
 
 /** Picks the headline KPIs out of the full KPI set. */
@@ -62,8 +71,18 @@ export interface PipelineInput {
 }
 
 export type StepResult =
-  | { readonly id: string; readonly uses: 'ingest'; readonly workflowId: string; readonly result: IngestResult }
-  | { readonly id: string; readonly uses: 'backtest'; readonly workflowId: string; readonly result: BacktestResult };
+  | {
+      readonly id: string;
+      readonly uses: 'ingest';
+      readonly workflowId: string;
+      readonly result: IngestResult;
+    }
+  | {
+      readonly id: string;
+      readonly uses: 'backtest';
+      readonly workflowId: string;
+      readonly result: BacktestResult;
+    };
 
 export interface PipelineResult {
   readonly pipeline: string;

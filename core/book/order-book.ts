@@ -1,18 +1,23 @@
 /**
  * L2 order book: integer price ticks → integer size lots, one aggregate size per price level.
  *
- * Each side is a `SortedLevels` (blocked sorted Float64Arrays, see sorted-levels.ts) keyed so that the
- * greatest key is the best price: bids use key = price, asks key = −price, so one implementation serves
- * both. The best level is cached (O(1) reads); a size change at the touch is O(1); any other update is
- * two short binary searches plus a shift inside one 64-slot block. Nothing allocates per update.
- * Float64 holds every safe integer exactly, so ticks and lots beyond 2^31 are fine.
+ * Each side is a `PriceLadder` (price-ladder.ts, ADR 0004): a dense window of sizes indexed by price
+ * around the touch (default 2^19 ticks wide, ±2^18 around the best) with a hierarchical bitmap of the
+ * occupied prices, so a level update is O(1) wherever it lands in the window, and the few levels
+ * farther than that from the touch sit in a small sorted structure. Ladders are keyed so that the
+ * greatest key is the best price: bids use key = price, asks key = −price. The best level is cached
+ * (O(1) reads); nothing allocates per update. Float64 holds every safe integer exactly.
  */
 
-import { InvariantViolation } from '../errors.ts';
+import { InvariantViolation, PermanentError } from '../errors.ts';
 import type { Side } from '../market-events.ts';
-import { SortedLevels } from './sorted-levels.ts';
+import { PriceLadder } from './price-ladder.ts';
 
-const INITIAL_LEVELS = 4096; // per side; Binance snapshots carry 1000, diffs add far levels over time.
+/** Default window width per side in ticks: ±2^18 ticks around the best (≈ ±4 % of spot BTCUSDT at a
+ * 0.01 tick, ±40 % of USDⓈ-M BTCUSDT at 0.1, ±77 % of ETHUSDT at 0.01). 4 MiB of sizes per side. */
+export const DEFAULT_WINDOW_TICKS = 2 ** 19;
+const MIN_WINDOW_TICKS = 128;
+const MAX_WINDOW_TICKS = 2 ** 30;
 
 /**
  * An L2 book of one instrument in integer ticks and lots. Empty side → `undefined` from every
@@ -20,20 +25,39 @@ const INITIAL_LEVELS = 4096; // per side; Binance snapshots carry 1000, diffs ad
  */
 export class OrderBook {
   /** Bid side, key = price. */
-  private readonly bids: SortedLevels;
+  private readonly bids: PriceLadder;
   /** Ask side, key = −price. */
-  private readonly asks: SortedLevels;
+  private readonly asks: PriceLadder;
 
   /**
-   * @param initialCapacityLevels level slots allocated per side up front (default 4096). Sides grow by
-   *   doubling beyond it; small values exist to exercise growth in tests.
+   * @param windowTicks width in ticks of each side's dense price window (default 2^19; rounded up to a
+   *   power of two, at least 128). Memory: 8 bytes per tick per side (4 MiB a side by default). Levels
+   *   outside the window stay exact but cost O(log n) per update; small values exist to exercise the
+   *   window edges and re-centring in tests.
+   * @throws PermanentError `CONFIG` if `windowTicks` is not a positive safe integer ≤ 2^30.
    */
-  constructor(initialCapacityLevels = INITIAL_LEVELS) {
-    this.bids = new SortedLevels(initialCapacityLevels);
-    this.asks = new SortedLevels(initialCapacityLevels);
+  constructor(windowTicks: number = DEFAULT_WINDOW_TICKS) {
+    if (!(Number.isSafeInteger(windowTicks) && windowTicks > 0 && windowTicks <= MAX_WINDOW_TICKS)) {
+      throw new PermanentError(
+        'CONFIG',
+        `OrderBook windowTicks must be an integer in [1, 2^30], got ${windowTicks}`,
+        {
+          windowTicks,
+        },
+      );
+    }
+    let w = MIN_WINDOW_TICKS;
+    while (w < windowTicks) w *= 2;
+    this.bids = new PriceLadder(w);
+    this.asks = new PriceLadder(w);
   }
 
-  /** Removes every level of both sides (keeps the allocated capacity). */
+  /** Window width per side in ticks actually used (a power of two ≥ 128). */
+  get windowTicks(): number {
+    return this.bids.windowSlots;
+  }
+
+  /** Removes every level of both sides (keeps the allocated memory). */
   clear(): void {
     this.bids.clear();
     this.asks.clear();
@@ -65,26 +89,26 @@ export class OrderBook {
 
   /** Highest bid price in ticks; undefined if there are no bids. */
   bestBidTicks(): number | undefined {
-    const t = this.bids.top;
-    return t < 0 ? undefined : this.bids.keys[t];
+    const b = this.bids;
+    return b.bestSize === 0 ? undefined : b.bestKey;
   }
 
   /** Lowest ask price in ticks; undefined if there are no asks. */
   bestAskTicks(): number | undefined {
-    const t = this.asks.top;
-    return t < 0 ? undefined : -this.asks.keys[t]!;
+    const a = this.asks;
+    return a.bestSize === 0 ? undefined : -a.bestKey;
   }
 
   /** Size in lots at the best bid; undefined if there are no bids. */
   bestBidLots(): number | undefined {
-    const t = this.bids.top;
-    return t < 0 ? undefined : this.bids.sizes[t];
+    const lots = this.bids.bestSize;
+    return lots === 0 ? undefined : lots;
   }
 
   /** Size in lots at the best ask; undefined if there are no asks. */
   bestAskLots(): number | undefined {
-    const t = this.asks.top;
-    return t < 0 ? undefined : this.asks.sizes[t];
+    const lots = this.asks.bestSize;
+    return lots === 0 ? undefined : lots;
   }
 
   /** Size in lots resting at `priceTicks` on `side`; 0 if there is no such level. */
@@ -102,29 +126,28 @@ export class OrderBook {
     return side === 'bid' ? this.bids.count : this.asks.count;
   }
 
-  /** Price in ticks of the `index`-th best level of `side` (0 = best); undefined if out of range. */
+  /**
+   * Price in ticks of the `index`-th best level of `side` (0 = best); undefined if out of range.
+   * O(index) from the best, but O(1) per step when called for index 0, 1, 2, … in turn.
+   */
   priceAtTicks(side: Side, index: number): number | undefined {
-    if (side === 'bid') {
-      const slot = this.bids.slotFromTop(index);
-      return slot < 0 ? undefined : this.bids.keys[slot];
-    }
-    const slot = this.asks.slotFromTop(index);
-    return slot < 0 ? undefined : -this.asks.keys[slot]!;
+    if (side === 'bid') return this.bids.seek(index) ? this.bids.seekKey : undefined;
+    return this.asks.seek(index) ? -this.asks.seekKey : undefined;
   }
 
-  /** Size in lots of the `index`-th best level of `side` (0 = best); undefined if out of range. */
+  /** Size in lots of the `index`-th best level of `side` (0 = best); undefined if out of range. Cost as
+   * `priceAtTicks`. */
   sizeAtIndexLots(side: Side, index: number): number | undefined {
-    const s = side === 'bid' ? this.bids : this.asks;
-    const slot = s.slotFromTop(index);
-    return slot < 0 ? undefined : s.sizes[slot];
+    const l = side === 'bid' ? this.bids : this.asks;
+    return l.seek(index) ? l.seekSize : undefined;
   }
 
   /** (best bid + best ask) / 2 in ticks (float, may be x.5); undefined if either side is empty. */
   midTicks(): number | undefined {
-    const tb = this.bids.top;
-    const ta = this.asks.top;
-    if (tb < 0 || ta < 0) return undefined;
-    return (this.bids.keys[tb]! - this.asks.keys[ta]!) / 2;
+    const b = this.bids;
+    const a = this.asks;
+    if (b.bestSize === 0 || a.bestSize === 0) return undefined;
+    return (b.bestKey - a.bestKey) / 2;
   }
 
   /**
@@ -136,21 +159,19 @@ export class OrderBook {
    * spread, estimated from data) is NOT computed here. Undefined if either side is empty.
    */
   micropriceTicks(): number | undefined {
-    const tb = this.bids.top;
-    const ta = this.asks.top;
-    if (tb < 0 || ta < 0) return undefined;
-    const bid = this.bids.keys[tb]!;
-    const ask = -this.asks.keys[ta]!;
-    const bidLots = this.bids.sizes[tb]!;
-    const askLots = this.asks.sizes[ta]!;
+    const bidLots = this.bids.bestSize;
+    const askLots = this.asks.bestSize;
+    if (bidLots === 0 || askLots === 0) return undefined;
+    const bid = this.bids.bestKey;
+    const ask = -this.asks.bestKey;
     return (bid * askLots + ask * bidLots) / (bidLots + askLots);
   }
 
   /** True if both sides are non-empty and best bid ≥ best ask (a locked book counts as crossed). */
   isCrossed(): boolean {
-    const tb = this.bids.top;
-    const ta = this.asks.top;
-    if (tb < 0 || ta < 0) return false;
-    return this.bids.keys[tb]! >= -this.asks.keys[ta]!;
+    const b = this.bids;
+    const a = this.asks;
+    if (b.bestSize === 0 || a.bestSize === 0) return false;
+    return b.bestKey >= -a.bestKey;
   }
 }

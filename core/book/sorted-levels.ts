@@ -1,13 +1,13 @@
 /**
- * One side of an L2 book as a blocked sorted array: number keys ascending (greatest = best) → sizes.
+ * Sorted levels of one book side as a blocked sorted array: number keys ascending (greatest = best) →
+ * sizes. The order book keeps its levels in a dense price-indexed window (`PriceLadder`); this class
+ * holds the few levels that fall OUTSIDE that window (on the recorded Binance streams 0–5 % of level
+ * updates land more than 2^18 ticks from the touch: stale far orders at 0.1× or 2× the price).
  *
- * Why blocked: on the recorded Binance streams most level updates insert or delete a level, and they
- * are spread over the whole side (which grows to 2,000–5,000 levels as diffs touch prices outside the
- * 1000-level snapshot): median distance from the touch is ~100–1,000 levels. In one flat sorted array
- * every such insert/delete moves hundreds of entries (measured: 180–400 on average even when shifting
- * the shorter side). Here the levels live in fixed blocks of `BLOCK` slots inside two Float64Array
- * pools (keys, sizes); an insert/delete shifts at most one block (`copyWithin`), and only a block split
- * or release shifts the small `order` array of block ids.
+ * Why blocked: insert/delete anywhere in a flat sorted array moves O(n) entries. Here the levels live in
+ * fixed blocks of `BLOCK` slots inside two Float64Array pools (keys, sizes); an insert/delete shifts at
+ * most one block (`copyWithin`), and only a block split or release shifts the small `order` array of
+ * block ids.
  *
  * Layout: block id b owns slots [b·BLOCK, b·BLOCK + lens[b]), keys ascending within the block;
  * `order[0..nBlocks)` lists block ids by ascending key range. The best level is the last slot of the
@@ -18,6 +18,10 @@
 const BLOCK = 64;
 const MERGE_BELOW = BLOCK / 4;
 
+/**
+ * Sorted keys (ascending; greatest = best) → sizes, blocked (see module doc). Sizes are > 0; `set` with
+ * size 0 removes. Pools grow by doubling (amortised, never on a size change).
+ */
 export class SortedLevels {
   /** Key per slot (only slots inside live blocks are meaningful). */
   keys: Float64Array;
@@ -124,6 +128,17 @@ export class SortedLevels {
       for (let s = base + this.lens[b]! - 1; s >= base && rest > 0; s--, rest--) total += this.sizes[s]!;
     }
     return total;
+  }
+
+  /** Slot of the greatest key ≤ `key`, −1 if there is none. */
+  floorSlot(key: number): number {
+    if (this.nBlocks === 0) return -1;
+    const b = this.order[this.blockPos(key)]!;
+    const base = b * BLOCK;
+    const end = base + this.lens[b]!;
+    const s = lowerBound(this.keys, base, end, key);
+    if (s < end && this.keys[s] === key) return s;
+    return s > base ? s - 1 : -1; // s === base only when key is below every key (first block)
   }
 
   /** Position in `order` of the block that holds or would hold `key` (last block whose first key ≤ key, else 0). */

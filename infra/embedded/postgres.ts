@@ -124,7 +124,12 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const running = await runningPostmaster(dataDir, log);
     owned = running === undefined;
     port = running?.port ?? (await startOnFreePort(bin, dataDir, account, options));
-    await ensureDatabase(loopbackUrl(port, 'postgres'), database);
+    try {
+      await ensureDatabase(loopbackUrl(port, 'postgres'), database);
+    } catch (err) {
+      if (owned) await stopCluster(bin, dataDir, account).catch(() => undefined);
+      throw err;
+    }
   } finally {
     await lock.release();
   }

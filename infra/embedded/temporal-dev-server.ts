@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Log } from '../log.ts';
 import { freePort, LOOPBACK } from './free-port.ts';
-import { fileTail, pollUntil } from './processes.ts';
+import { fileTail, pollUntil, runCommand } from './processes.ts';
 import { ensureSearchAttributes, searchAttributeFlags } from './search-attributes.ts';
 
 /** Options of {@link startTemporalDevServer}. */
@@ -79,6 +79,14 @@ export async function waitForTemporal(
   );
 }
 
+/** Whether this CLI's `server start-dev` knows `flag` (older releases lack e.g. `--ui-disable-news-fetch`). */
+async function supportsFlag(cliPath: string, flag: string): Promise<boolean> {
+  const help = await runCommand(cliPath, ['server', 'start-dev', '--help'], { timeoutMs: 30_000 }).catch(
+    () => undefined,
+  );
+  return help !== undefined && `${help.stdout}${help.stderr}`.includes(flag);
+}
+
 /** One start attempt on the given ports. */
 async function startOnce(
   options: DevServerOptions,
@@ -93,7 +101,11 @@ async function startOnce(
     LOOPBACK,
     '--port',
     String(grpcPort),
-    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-disable-news-fetch']),
+    ...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]),
+    // The UI fetches a news feed from the internet; turn it off where this CLI allows.
+    ...(uiPort !== undefined && (await supportsFlag(options.cliPath, '--ui-disable-news-fetch'))
+      ? ['--ui-disable-news-fetch']
+      : []),
     '--db-filename',
     join(options.dir, 'dev.db'),
     '--namespace',

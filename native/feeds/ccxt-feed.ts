@@ -171,6 +171,8 @@ export class CcxtMarketFeed implements AsyncIterable<MarketEvent> {
   private failure: unknown;
   private snapshotWanted = true;
   private stopped = false;
+  /** Highest trade id emitted: Binance trade ids rise per symbol, so a repeat after a resubscribe is dropped. */
+  private lastTradeId = -1;
 
   constructor(options: CcxtMarketFeedOptions) {
     this.o = options;
@@ -235,8 +237,16 @@ export class CcxtMarketFeed implements AsyncIterable<MarketEvent> {
               field: '(root)',
             });
           const recvTimeUs = this.o.clock.nowUs();
-          for (const item of raw)
-            this.push(tradeFromCcxt(this.o.instrument, parseCcxt(ccxtTradeWire, item, 'trade'), recvTimeUs));
+          for (const item of raw) {
+            const trade = tradeFromCcxt(
+              this.o.instrument,
+              parseCcxt(ccxtTradeWire, item, 'trade'),
+              recvTimeUs,
+            );
+            if (trade.tradeId <= this.lastTradeId) continue;
+            this.lastTradeId = trade.tradeId;
+            this.push(trade);
+          }
         }
         backoffMs = 100;
       } catch (err) {

@@ -109,7 +109,7 @@ export class CcxtVenue implements ExecutionVenue {
   private readonly unmatched = new Map<string, CcxtTradeWire[]>();
   private readonly seenTradeIds = new Set<string>();
   private stopped = false;
-  private streamDone: Promise<void> | undefined;
+  private streamStarted = false;
 
   constructor(options: CcxtVenueOptions) {
     this.o = options;
@@ -118,13 +118,17 @@ export class CcxtVenue implements ExecutionVenue {
 
   /** Starts the own-trades stream; call once before the first `submit`. */
   start(): void {
-    this.streamDone ??= this.tradeLoop();
+    if (this.streamStarted) return;
+    this.streamStarted = true;
+    void this.tradeLoop();
   }
 
-  /** Stops the own-trades stream (the owner closes the ccxt client, which ends a pending watch). */
-  async stop(): Promise<void> {
+  /**
+   * Stops the own-trades stream. Does not wait for it: a pending `watchMyTrades` ends when the owner
+   * closes the ccxt client, and whatever it then throws is ignored.
+   */
+  stop(): void {
     this.stopped = true;
-    await this.streamDone;
   }
 
   /** Orders not yet closed (pending or live). */
@@ -374,6 +378,7 @@ export class CcxtVenue implements ExecutionVenue {
     while (!this.stopped) {
       try {
         const raw = await this.o.client.watchMyTrades(this.symbol);
+        if (this.stopped) return;
         if (!Array.isArray(raw)) throw new TypeError('watchMyTrades did not return an array');
         for (const item of raw) this.onOwnTrade(parseCcxt(ccxtTradeWire, item, 'own trade'));
         backoffMs = 100;

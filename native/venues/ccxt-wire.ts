@@ -73,20 +73,25 @@ export function parseCcxt<T>(schema: z.ZodType<T>, value: unknown, what: string)
   });
 }
 
-/** ccxt's unified symbol of an instrument, e.g. binance-spot BTCUSDT → `BTC/USDT`, usdm → `BTC/USDT:USDT`. */
-export function ccxtSymbolOf(instrument: Instrument): string {
+/** Base and quote currency of an instrument's exchange symbol, e.g. BTCUSDT → BTC, USDT. */
+export function currenciesOf(instrument: Instrument): { readonly base: string; readonly quote: string } {
   const m = /^([A-Z0-9]+?)(USDT|USDC|FDUSD|BUSD|BTC|ETH|BNB)$/.exec(instrument.symbol);
   if (m === null || m[1] === undefined || m[2] === undefined) {
-    throw new PermanentError('UNKNOWN_SYMBOL', `cannot derive a ccxt symbol from ${instrument.symbol}`, {
-      symbol: instrument.symbol,
-    });
+    throw new PermanentError(
+      'UNKNOWN_SYMBOL',
+      `cannot split ${instrument.symbol} into base and quote currency`,
+      {
+        symbol: instrument.symbol,
+      },
+    );
   }
-  return instrument.venue === 'binance-usdm' ? `${m[1]}/${m[2]}:${m[2]}` : `${m[1]}/${m[2]}`;
+  return { base: m[1], quote: m[2] };
 }
 
-/** Quote currency of an instrument, e.g. BTCUSDT → `USDT`. */
-export function quoteCurrencyOf(instrument: Instrument): string {
-  return ccxtSymbolOf(instrument).split('/')[1]?.split(':')[0] ?? '';
+/** ccxt's unified symbol of an instrument, e.g. binance-spot BTCUSDT → `BTC/USDT`, usdm → `BTC/USDT:USDT`. */
+export function ccxtSymbolOf(instrument: Instrument): string {
+  const { base, quote } = currenciesOf(instrument);
+  return instrument.venue === 'binance-usdm' ? `${base}/${quote}:${quote}` : `${base}/${quote}`;
 }
 
 const GRID_REL_TOLERANCE = 1e-9;
@@ -180,8 +185,9 @@ export function feeQuoteOf(instrument: Instrument, trade: CcxtTradeWire, notiona
   const cost = trade.fee?.cost;
   const currency = trade.fee?.currency;
   if (cost !== undefined && cost !== null && currency !== undefined && currency !== null) {
-    if (currency === quoteCurrencyOf(instrument)) return cost;
-    if (ccxtSymbolOf(instrument).startsWith(`${currency}/`)) return cost * trade.price;
+    const { base, quote } = currenciesOf(instrument);
+    if (currency === quote) return cost;
+    if (currency === base) return cost * trade.price;
   }
   const bps = trade.takerOrMaker === 'taker' ? instrument.takerFeeBps : instrument.makerFeeBps;
   return (notionalQuote * bps) / 10_000;

@@ -12,14 +12,41 @@ const trades = join(dataDir(), 'trades', `${SESSION}.trades.jsonl.gz`);
 
 describe('mmflow backtest', () => {
   it('prints the KPIs of the session as JSON on its last line, equal to the library run', async () => {
-    const run = await runCli(['backtest', '--depth', depth, '--trades', trades, '--entry-latency-ms', '5', '--cancel-latency-ms', '5']);
+    const run = await runCli([
+      'backtest',
+      '--depth',
+      depth,
+      '--trades',
+      trades,
+      '--entry-latency-ms',
+      '5',
+      '--cancel-latency-ms',
+      '5',
+    ]);
     expect(run.code).toBe(0);
-    const direct = await backtestRecordedSession({ session: findSession(dataDir(), SESSION), params: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT, entryLatencyUs: 5000, cancelLatencyUs: 5000 });
-    expect(run.lastJson).toEqual({ session: SESSION, model: 'built-in default', ...headlineKpis(direct.kpis) });
+    const direct = await backtestRecordedSession({
+      session: findSession(dataDir(), SESSION),
+      params: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+      entryLatencyUs: 5000,
+      cancelLatencyUs: 5000,
+    });
+    expect(run.lastJson).toEqual({
+      session: SESSION,
+      model: 'built-in default',
+      ...headlineKpis(direct.kpis),
+    });
   });
 
   it('reads the model version from the registry with --model', async () => {
-    const run = await runCli(['backtest', '--depth', depth, '--trades', trades, '--model', 'as-v1-alpha-btcusdt-spot@1']);
+    const run = await runCli([
+      'backtest',
+      '--depth',
+      depth,
+      '--trades',
+      trades,
+      '--model',
+      'as-v1-alpha-btcusdt-spot@1',
+    ]);
     expect(run.code).toBe(0);
     expect(run.lastJson).toMatchObject({ session: SESSION, model: 'as-v1-alpha-btcusdt-spot@1' });
   });
@@ -33,7 +60,13 @@ describe('mmflow backtest', () => {
 
   it('fails clearly for a session without snapshot', async () => {
     const prefix = 'binance-spot_BTCUSDT_20230405T0000Z-20230405T0007Z_nosnapshot';
-    const run = await runCli(['backtest', '--depth', join(dataDir(), 'depth', `${prefix}.depth.jsonl.gz`), '--trades', join(dataDir(), 'trades', `${prefix}.trades.jsonl.gz`)]);
+    const run = await runCli([
+      'backtest',
+      '--depth',
+      join(dataDir(), 'depth', `${prefix}.depth.jsonl.gz`),
+      '--trades',
+      join(dataDir(), 'trades', `${prefix}.trades.jsonl.gz`),
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`session ${prefix} has no depth snapshot`);
   });

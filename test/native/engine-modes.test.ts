@@ -28,7 +28,9 @@ beforeAll(async () => {
   databaseUrl = testServices().databaseUrl;
   db = createPool(databaseUrl);
   const params = { ...DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT, gamma: 1e-4, minSpreadTicks: 4 };
-  modelId = (await registerModelVersion(db, { name: 'native-modes-test', kind: 'avellaneda-stoikov', params })).id;
+  modelId = (
+    await registerModelVersion(db, { name: 'native-modes-test', kind: 'avellaneda-stoikov', params })
+  ).id;
 });
 
 afterAll(async () => {
@@ -90,7 +92,15 @@ class FakeMarket extends FakeCcxtExchange implements CcxtClient {
     if (this.step >= this.books) return new Promise(() => undefined);
     const buy = this.seed % 2 === 0;
     const priceTicks = buy ? this.midTicks + 1 : this.midTicks - 1;
-    return [{ id: String(this.step * 10 + 1), timestamp: this.timeMs, side: buy ? 'buy' : 'sell', price: priceTicks / 100, amount: 0.002 }];
+    return [
+      {
+        id: String(this.step * 10 + 1),
+        timestamp: this.timeMs,
+        side: buy ? 'buy' : 'sell',
+        price: priceTicks / 100,
+        amount: 0.002,
+      },
+    ];
   }
 }
 
@@ -108,8 +118,25 @@ function setup(books: number) {
 describe('runQuotingEngine, paper and live modes (stand-in exchange)', () => {
   it('paper: live data through ccxt, simulated fills, stopped by signal', async () => {
     const { clock, stop, market, sleep } = setup(400);
-    const config = parseEngineConfig({ mode: 'paper', venue: 'binance-spot', symbol: 'BTCUSDT', model: modelId, dbUrl: databaseUrl, port: 0 }, {});
-    const summary = await runQuotingEngine(config, { db, log: silentLog, clock, sleep, signal: stop.signal, createExchange: () => market });
+    const config = parseEngineConfig(
+      {
+        mode: 'paper',
+        venue: 'binance-spot',
+        symbol: 'BTCUSDT',
+        model: modelId,
+        dbUrl: databaseUrl,
+        port: 0,
+      },
+      {},
+    );
+    const summary = await runQuotingEngine(config, {
+      db,
+      log: silentLog,
+      clock,
+      sleep,
+      signal: stop.signal,
+      createExchange: () => market,
+    });
     expect(summary.status).toBe('aborted');
     expect(summary.kpis.events).toBeGreaterThanOrEqual(400);
     expect(summary.kpis.quotes).toBeGreaterThan(0);
@@ -117,22 +144,39 @@ describe('runQuotingEngine, paper and live modes (stand-in exchange)', () => {
     expect(summary.workingOrdersAtEnd).toBe(0);
     expect(market.calls).toEqual([]); // paper never touches the trading API
     const run = await getEngineRun(db, summary.runId);
-    expect(run).toMatchObject({ mode: 'paper', venue: 'binance-spot', symbol: 'BTCUSDT', session: undefined });
+    expect(run).toMatchObject({
+      mode: 'paper',
+      venue: 'binance-spot',
+      symbol: 'BTCUSDT',
+      session: undefined,
+    });
     expect(run?.kpis?.[RUN_STATUS_KEY]).toBe('aborted');
   });
 
   it('live: real-order path through the ccxt venue; the stop cancels every working order', async () => {
     const { clock, stop, market, sleep } = setup(400);
     const env = { MMFLOW_API_KEY: 'test-key-not-real', MMFLOW_API_SECRET: 'test-secret-not-real' };
-    const config = parseEngineConfig({ mode: 'live', venue: 'binance-spot', symbol: 'BTCUSDT', model: modelId, dbUrl: databaseUrl, port: 0 }, env);
-    const summary = await runQuotingEngine(config, { db, log: silentLog, clock, sleep, signal: stop.signal, createExchange: () => market });
+    const config = parseEngineConfig(
+      { mode: 'live', venue: 'binance-spot', symbol: 'BTCUSDT', model: modelId, dbUrl: databaseUrl, port: 0 },
+      env,
+    );
+    const summary = await runQuotingEngine(config, {
+      db,
+      log: silentLog,
+      clock,
+      sleep,
+      signal: stop.signal,
+      createExchange: () => market,
+    });
     expect(summary.status).toBe('aborted');
     const creates = market.calls.filter((c) => c.startsWith('createOrder'));
     expect(creates.length).toBe(summary.kpis.quotes);
     expect(creates.length).toBeGreaterThan(0);
     expect(creates.every((c) => c.includes('postOnly=true'))).toBe(true);
     expect(summary.workingOrdersAtEnd).toBe(0);
-    const open = await db.query(`SELECT 1 FROM orders WHERE run_id = $1 AND done_at_us IS NULL`, [summary.runId]);
+    const open = await db.query(`SELECT 1 FROM orders WHERE run_id = $1 AND done_at_us IS NULL`, [
+      summary.runId,
+    ]);
     expect(open.rowCount).toBe(0);
   });
 });

@@ -295,6 +295,22 @@ describe('runQuoteCommand', () => {
     });
   });
 
+  it('stops gracefully on SIGTERM: exit 0, status aborted, no working orders', async () => {
+    const lines: string[] = [];
+    const code = await runQuoteCommand(
+      { mode: 'replay', session: SESSION, model: modelId, pace: 'recorded', port: '0' },
+      {
+        ...io({ DATABASE_URL: databaseUrl, MMFLOW_DATA_DIR: DATA_DIR }, lines),
+        onSignals: (handler) => {
+          queueMicrotask(() => handler('SIGTERM')); // delivered as soon as the command awaits
+          return () => undefined;
+        },
+      },
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(lines.at(-1) ?? '')).toMatchObject({ status: 'aborted', quotes: 0 });
+  });
+
   it('exits 2 on a bad config without printing a result', async () => {
     const lines: string[] = [];
     expect(

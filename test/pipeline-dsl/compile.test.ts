@@ -11,7 +11,8 @@ function errorsOf(text: string): string[] {
   try {
     compilePipeline('p.yaml', text);
   } catch (err) {
-    if (err instanceof PipelineValidationError) return err.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`);
+    if (err instanceof PipelineValidationError)
+      return err.issues.map((i) => `${i.line}:${i.column} ${i.path}: ${i.message}`);
     throw err;
   }
   throw new Error('expected the pipeline to be rejected');
@@ -25,7 +26,13 @@ describe('pipeline compiler', () => {
     expect(plan.contentHash).toMatch(/^[0-9a-f]{64}$/);
     const backtest = plan.steps[1];
     expect(backtest?.uses).toBe('backtest');
-    if (backtest?.uses === 'backtest') expect(backtest.with).toEqual({ session: SESSION, model: 'as-v1-alpha-btcusdt-spot@1', entryLatencyMs: 5, cancelLatencyMs: 5 });
+    if (backtest?.uses === 'backtest')
+      expect(backtest.with).toEqual({
+        session: SESSION,
+        model: 'as-v1-alpha-btcusdt-spot@1',
+        entryLatencyMs: 5,
+        cancelLatencyMs: 5,
+      });
   });
 
   it('gives the same hash for the same steps and a different one when an input changes', () => {
@@ -38,26 +45,79 @@ describe('pipeline compiler', () => {
   });
 
   it('orders steps topologically and keeps declaration order among independent ones', () => {
-    const step = (id: string, needs: string) => `  - id: ${id}\n    uses: backtest\n    needs: [${needs}]\n    with: {session: ${SESSION}, model: m@1}\n`;
+    const step = (id: string, needs: string) =>
+      `  - id: ${id}\n    uses: backtest\n    needs: [${needs}]\n    with: {session: ${SESSION}, model: m@1}\n`;
     const plan = compilePipeline('p.yaml', header + step('c', 'a, b') + step('a', '') + step('b', 'a'));
     expect(plan.steps.map((s) => s.id)).toEqual(['a', 'b', 'c']);
   });
 
   it.each([
     ['YAML syntax error', 'apiVersion: [\n', ['1:1 : YAML syntax']],
-    ['wrong apiVersion', 'apiVersion: v2\nkind: Pipeline\nmetadata: {name: t}\nsteps: [{id: a, uses: ingest, with: {sources: []}}]\n', ['1:13 apiVersion: Invalid input: expected "mmflow/v1"']],
-    ['unknown top-level field', `${header}  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\nschedule: x\n`, ['7:1 schedule: unknown field "schedule"']],
-    ['unknown step type', `${header}  - id: a\n    uses: retrain\n`, ['7:11 steps[0].uses: unknown step type "retrain"; known: ingest, backtest']],
-    ['bad step id', `${header}  - id: A_1\n    uses: backtest\n`, ['6:9 steps[0].id: expected a lower-case identifier']],
-    ['wrong type in with', `${header}  - id: a\n    uses: backtest\n    with:\n      session: 12\n      model: m\n`, ['9:16 steps[0].with.session: Invalid input: expected string, received number']],
-    ['unknown field in with', `${header}  - id: a\n    uses: backtest\n    with: {session: ${SESSION}, model: m, speed: 2}\n`, ['steps[0].with.speed: unknown field "speed"']],
-    ['negative latency', `${header}  - id: a\n    uses: backtest\n    with: {session: ${SESSION}, model: m, entryLatencyMs: -1}\n`, ['steps[0].with.entryLatencyMs: Too small']],
-    ['absolute data path', `${header}  - id: a\n    uses: ingest\n    with:\n      sources:\n        - {kind: trades, file: /etc/passwd, venue: binance-spot, symbol: BTCUSDT}\n`, ['steps[0].with.sources[0].file: must be a path relative to the data directory']],
-    ['unknown venue', `${header}  - id: a\n    uses: ingest\n    with:\n      sources:\n        - {kind: trades, file: t.gz, venue: kraken, symbol: BTCUSDT}\n`, ['steps[0].with.sources[0].venue: Invalid option']],
-    ['duplicate ids', `${header}  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\n  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\n`, ['7:10 steps[1].id: duplicate step id "a" (first declared at steps[0])']],
-    ['dangling needs', `${header}  - {id: a, uses: backtest, needs: [nope], with: {session: ${SESSION}, model: m}}\n`, ['steps[0].needs[0]: unknown step "nope"']],
-    ['cycle', `${header}  - {id: a, uses: backtest, needs: [b], with: {session: ${SESSION}, model: m}}\n  - {id: b, uses: backtest, needs: [a], with: {session: ${SESSION}, model: m}}\n`, ['steps[0].needs: cycle in needs between steps "a", "b"']],
-    ['no steps', 'apiVersion: mmflow/v1\nkind: Pipeline\nmetadata: {name: t}\nsteps: []\n', ['4:8 steps: Too small']],
+    [
+      'wrong apiVersion',
+      'apiVersion: v2\nkind: Pipeline\nmetadata: {name: t}\nsteps: [{id: a, uses: ingest, with: {sources: []}}]\n',
+      ['1:13 apiVersion: Invalid input: expected "mmflow/v1"'],
+    ],
+    [
+      'unknown top-level field',
+      `${header}  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\nschedule: x\n`,
+      ['7:1 schedule: unknown field "schedule"'],
+    ],
+    [
+      'unknown step type',
+      `${header}  - id: a\n    uses: retrain\n`,
+      ['7:11 steps[0].uses: unknown step type "retrain"; known: ingest, backtest'],
+    ],
+    [
+      'bad step id',
+      `${header}  - id: A_1\n    uses: backtest\n`,
+      ['6:9 steps[0].id: expected a lower-case identifier'],
+    ],
+    [
+      'wrong type in with',
+      `${header}  - id: a\n    uses: backtest\n    with:\n      session: 12\n      model: m\n`,
+      ['9:16 steps[0].with.session: Invalid input: expected string, received number'],
+    ],
+    [
+      'unknown field in with',
+      `${header}  - id: a\n    uses: backtest\n    with: {session: ${SESSION}, model: m, speed: 2}\n`,
+      ['steps[0].with.speed: unknown field "speed"'],
+    ],
+    [
+      'negative latency',
+      `${header}  - id: a\n    uses: backtest\n    with: {session: ${SESSION}, model: m, entryLatencyMs: -1}\n`,
+      ['steps[0].with.entryLatencyMs: Too small'],
+    ],
+    [
+      'absolute data path',
+      `${header}  - id: a\n    uses: ingest\n    with:\n      sources:\n        - {kind: trades, file: /etc/passwd, venue: binance-spot, symbol: BTCUSDT}\n`,
+      ['steps[0].with.sources[0].file: must be a path relative to the data directory'],
+    ],
+    [
+      'unknown venue',
+      `${header}  - id: a\n    uses: ingest\n    with:\n      sources:\n        - {kind: trades, file: t.gz, venue: kraken, symbol: BTCUSDT}\n`,
+      ['steps[0].with.sources[0].venue: Invalid option'],
+    ],
+    [
+      'duplicate ids',
+      `${header}  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\n  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\n`,
+      ['7:10 steps[1].id: duplicate step id "a" (first declared at steps[0])'],
+    ],
+    [
+      'dangling needs',
+      `${header}  - {id: a, uses: backtest, needs: [nope], with: {session: ${SESSION}, model: m}}\n`,
+      ['steps[0].needs[0]: unknown step "nope"'],
+    ],
+    [
+      'cycle',
+      `${header}  - {id: a, uses: backtest, needs: [b], with: {session: ${SESSION}, model: m}}\n  - {id: b, uses: backtest, needs: [a], with: {session: ${SESSION}, model: m}}\n`,
+      ['steps[0].needs: cycle in needs between steps "a", "b"'],
+    ],
+    [
+      'no steps',
+      'apiVersion: mmflow/v1\nkind: Pipeline\nmetadata: {name: t}\nsteps: []\n',
+      ['4:8 steps: Too small'],
+    ],
   ])('rejects %s with file position and field path', (_name, text, expected) => {
     const errors = errorsOf(text);
     expect(errors.length).toBe(expected.length);
@@ -65,7 +125,9 @@ describe('pipeline compiler', () => {
   });
 
   it('reports every error of a file at once, in file order', () => {
-    const errors = errorsOf(`${header}  - id: a\n    uses: bogus\n  - id: b\n    uses: backtest\n    needs: [zz]\n    with:\n      session: 12\n      model: m\n`);
+    const errors = errorsOf(
+      `${header}  - id: a\n    uses: bogus\n  - id: b\n    uses: backtest\n    needs: [zz]\n    with:\n      session: 12\n      model: m\n`,
+    );
     expect(errors).toEqual([
       '7:11 steps[0].uses: unknown step type "bogus"; known: ingest, backtest',
       '10:13 steps[1].needs[0]: unknown step "zz"',
@@ -74,10 +136,14 @@ describe('pipeline compiler', () => {
   });
 
   it('names the file in the message of the thrown error', () => {
-    expect(() => compilePipeline('pipelines/x.yaml', 'kind: 3\n')).toThrow(/^invalid pipeline \(\d+ errors?\):\npipelines\/x\.yaml:1:1: /);
+    expect(() => compilePipeline('pipelines/x.yaml', 'kind: 3\n')).toThrow(
+      /^invalid pipeline \(\d+ errors?\):\npipelines\/x\.yaml:1:1: /,
+    );
   });
 
   it('reports an unreadable file as a validation error, not a crash', async () => {
-    await expect(loadPipelineFile('/nonexistent/p.yaml')).rejects.toThrow(/\/nonexistent\/p\.yaml:1:1: cannot read file/);
+    await expect(loadPipelineFile('/nonexistent/p.yaml')).rejects.toThrow(
+      /\/nonexistent\/p\.yaml:1:1: cannot read file/,
+    );
   });
 });

@@ -39,7 +39,15 @@ beforeAll(async () => {
   await ensureBuiltInModels(db);
   const log = createLogger('test', 'warn');
   const workflowBundle = await bundleWorkflowCode({ workflowsPath });
-  const created = await createWorker({ temporalAddress: services.temporalAddress, namespace: services.namespace, db, dataDir: dataDir(), log, workflowBundle, taskQueue: TASK_QUEUE });
+  const created = await createWorker({
+    temporalAddress: services.temporalAddress,
+    namespace: services.namespace,
+    db,
+    dataDir: dataDir(),
+    log,
+    workflowBundle,
+    taskQueue: TASK_QUEUE,
+  });
   worker = created.worker;
   workerRun = worker.run();
   closeWorker.push(() => created.connection.close());
@@ -61,7 +69,11 @@ describe('workflows on a real Temporal server', () => {
   it('runs the demo pipeline to completion, ingesting then backtesting', async () => {
     const plan = await loadPipelineFile(resolve(repoRoot, 'pipelines/demo.yaml'));
     const workflowId = uniqueId('pipeline-demo');
-    const result = await client.workflow.execute(pipelineWorkflow, { args: [{ plan }], taskQueue: TASK_QUEUE, workflowId });
+    const result = await client.workflow.execute(pipelineWorkflow, {
+      args: [{ plan }],
+      taskQueue: TASK_QUEUE,
+      workflowId,
+    });
 
     expect(result.pipeline).toBe('demo');
     expect(result.contentHash).toBe(plan.contentHash);
@@ -90,13 +102,32 @@ describe('workflows on a real Temporal server', () => {
     const input = {
       batchSize: 2_000,
       sources: [
-        { kind: 'klines' as const, file: 'klines/binance-spot_ETHUSDT_1m_20230316-20230501.csv.gz', venue: 'binance-spot' as const, symbol: 'ETHUSDT', interval: '1m' as const },
-        { kind: 'trades' as const, file: 'trades/binance-usdm_ETHUSDT_20240718T2357Z-20240719T0005Z.trades.jsonl.gz', venue: 'binance-usdm' as const, symbol: 'ETHUSDT' },
+        {
+          kind: 'klines' as const,
+          file: 'klines/binance-spot_ETHUSDT_1m_20230316-20230501.csv.gz',
+          venue: 'binance-spot' as const,
+          symbol: 'ETHUSDT',
+          interval: '1m' as const,
+        },
+        {
+          kind: 'trades' as const,
+          file: 'trades/binance-usdm_ETHUSDT_20240718T2357Z-20240719T0005Z.trades.jsonl.gz',
+          venue: 'binance-usdm' as const,
+          symbol: 'ETHUSDT',
+        },
       ],
     };
-    const first = await client.workflow.execute(ingestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId: uniqueId('ingest-a') });
+    const first = await client.workflow.execute(ingestWorkflow, {
+      args: [input],
+      taskQueue: TASK_QUEUE,
+      workflowId: uniqueId('ingest-a'),
+    });
     const countsAfterFirst = [await countRows(db, 'ohlcv'), await countRows(db, 'trades')];
-    const second = await client.workflow.execute(ingestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId: uniqueId('ingest-b') });
+    const second = await client.workflow.execute(ingestWorkflow, {
+      args: [input],
+      taskQueue: TASK_QUEUE,
+      workflowId: uniqueId('ingest-b'),
+    });
     const countsAfterSecond = [await countRows(db, 'ohlcv'), await countRows(db, 'trades')];
 
     expect(first.rowsRead).toBe(66_087 + 13_655);
@@ -108,8 +139,17 @@ describe('workflows on a real Temporal server', () => {
 
   it('stores backtest KPIs equal to the same backtest run directly', async () => {
     const workflowId = uniqueId('backtest');
-    const input = { session: SESSION, model: DEFAULT_MODEL_VERSION_ID, entryLatencyMs: 5, cancelLatencyMs: 5 };
-    const result = await client.workflow.execute(backtestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId });
+    const input = {
+      session: SESSION,
+      model: DEFAULT_MODEL_VERSION_ID,
+      entryLatencyMs: 5,
+      cancelLatencyMs: 5,
+    };
+    const result = await client.workflow.execute(backtestWorkflow, {
+      args: [input],
+      taskQueue: TASK_QUEUE,
+      workflowId,
+    });
 
     const direct = await backtestRecordedSession({
       session: findSession(dataDir(), SESSION),
@@ -129,7 +169,11 @@ describe('workflows on a real Temporal server', () => {
 
   it('fails a backtest of an unknown model version without retrying, naming the model', async () => {
     const input = { session: SESSION, model: 'no-such-model@9', entryLatencyMs: 5, cancelLatencyMs: 5 };
-    const run = client.workflow.execute(backtestWorkflow, { args: [input], taskQueue: TASK_QUEUE, workflowId: uniqueId('backtest-bad') });
+    const run = client.workflow.execute(backtestWorkflow, {
+      args: [input],
+      taskQueue: TASK_QUEUE,
+      workflowId: uniqueId('backtest-bad'),
+    });
     await expect(run).rejects.toBeInstanceOf(WorkflowFailedError);
     const messages: string[] = [];
     await run.catch((err: unknown) => {
