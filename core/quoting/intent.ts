@@ -10,12 +10,7 @@ export interface QuoteLeg {
 }
 
 /** Why a side is (not) quoted; stable codes for counters and logs, never free text. */
-export type QuoteReason =
-  | 'quote'
-  | 'inventory-limit'
-  | 'book-not-ready'
-  | 'no-volatility-yet'
-  | 'halted';
+export type QuoteReason = 'quote' | 'inventory-limit' | 'book-not-ready' | 'no-volatility-yet' | 'halted';
 
 /** What the quoter wants resting after this event. An absent leg means "no order on that side". */
 export interface QuoteIntent {
@@ -41,7 +36,13 @@ export interface WorkingOrder {
 
 /** Order actions produced by diffing an intent against working orders. */
 export type OrderAction =
-  | { readonly type: 'place'; readonly side: 'bid' | 'ask'; readonly priceTicks: number; readonly sizeLots: number; readonly clientOrderId: string }
+  | {
+      readonly type: 'place';
+      readonly side: 'bid' | 'ask';
+      readonly priceTicks: number;
+      readonly sizeLots: number;
+      readonly clientOrderId: string;
+    }
   | { readonly type: 'cancel'; readonly clientOrderId: string; readonly side: 'bid' | 'ask' };
 
 /** A fill of one of our orders (simulated or real). */
