@@ -13,7 +13,8 @@ import { QuotingEngine } from '../core/engine/quoting-engine.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { MarketEvent, MarketKind } from '../core/market-events.ts';
 import { EquitySampler, ONE_SECOND_US } from '../core/metrics/equity.ts';
-import { computeKpis, type Kpis } from '../core/metrics/kpis.ts';
+import type { Kpis } from '../core/metrics/kpis.ts';
+import { engineKpis } from '../core/engine/engine-kpis.ts';
 import type { Clock } from '../core/ports.ts';
 import { ReplaySession } from '../core/backtest/replay.ts';
 import { OrderExecutor } from '../core/quoting/executor.ts';
@@ -190,24 +191,7 @@ export class LiveDriver implements EngineDriver {
   }
 
   kpis(): Kpis {
-    const e = this.engine;
-    const c = e.counters;
-    return computeKpis({
-      netPnlQuote: e.netPnlQuote(),
-      feesQuote: e.feesQuote,
-      equitySamples: this.sampler.equitySeries(),
-      inventorySamples: this.sampler.inventorySeries(),
-      sampleIntervalSec: this.sampler.intervalUs / ONE_SECOND_US,
-      maxInventoryLots: this.maxInventoryLots,
-      spreadCapturedPct: e.spreadCapture.spreadCapturedPct(),
-      spreadCapturedAtFillPct: e.spreadCapture.spreadCapturedAtFillPct(),
-      quotes: c.quotesPlaced,
-      fills: c.fills,
-      cancels: c.cancelsConfirmed,
-      events: c.events,
-      finalInventoryLots: e.inventoryLots,
-      maxAbsInventoryLots: e.maxAbsInventoryLots,
-    });
+    return engineKpis(this.engine, this.sampler, this.maxInventoryLots);
   }
 
   /** Cancels every working order and polls (50 ms) until none is left or the deadline passes. */

@@ -25,7 +25,8 @@ import { QuotingEngine } from '../engine/quoting-engine.ts';
 import { SimulatedVenue } from '../sim/simulated-venue.ts';
 import { quotePerTickLot } from '../sim/fees.ts';
 import { EquitySampler, ONE_SECOND_US } from '../metrics/equity.ts';
-import { computeKpis, type Kpis } from '../metrics/kpis.ts';
+import type { Kpis } from '../metrics/kpis.ts';
+import { engineKpis } from '../engine/engine-kpis.ts';
 
 /** Options of a replay (and of `runBacktest`). */
 export interface ReplayOptions {
@@ -124,23 +125,6 @@ export class ReplaySession {
 
   /** The KPI set of the replay so far (docs/adr/0003-fill-model-and-kpis.md). */
   kpis(): Kpis {
-    const e = this.engine;
-    const c = e.counters;
-    return computeKpis({
-      netPnlQuote: e.netPnlQuote(),
-      feesQuote: e.feesQuote,
-      equitySamples: this.sampler.equitySeries(),
-      inventorySamples: this.sampler.inventorySeries(),
-      sampleIntervalSec: this.sampler.intervalUs / ONE_SECOND_US,
-      maxInventoryLots: this.maxInventoryLots,
-      spreadCapturedPct: e.spreadCapture.spreadCapturedPct(),
-      spreadCapturedAtFillPct: e.spreadCapture.spreadCapturedAtFillPct(),
-      quotes: c.quotesPlaced,
-      fills: c.fills,
-      cancels: c.cancelsConfirmed,
-      events: c.events,
-      finalInventoryLots: e.inventoryLots,
-      maxAbsInventoryLots: e.maxAbsInventoryLots,
-    });
+    return engineKpis(this.engine, this.sampler, this.maxInventoryLots);
   }
 }

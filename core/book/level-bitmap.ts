@@ -1,135 +1,160 @@
 /**
- * A hierarchical bitset over slots [0, size): which price slots of a dense book window hold a level.
+ * A four-level hierarchical bitset over slots [0, size), size ≤ 2^20: which price slots of a dense book
+ * window hold a level.
  *
  * Level 0 has one bit per slot in 32-bit words; level k+1 has one bit per word of level k, set iff that
- * word is non-zero; the top level is a single word. With 2^19 slots that is 16,384 + 512 + 16 + 1 words
- * (~66 KiB). `prevSet(i)` (greatest set slot ≤ i) climbs while the masked word is empty, then descends
- * taking the highest bit of each word, so finding the next level below a removed best costs at most
- * 2·depth word reads (depth 4 for 2^19 slots) however far away it is. 32-bit words because JS bit
- * operators are 32-bit (Math.clz32); BigInt 64-bit words would allocate.
+ * word is non-zero; level 3 is a single word (32^4 = 2^20 slots at most). With 2^19 slots that is
+ * 16,384 + 512 + 16 + 1 words (~66 KiB). `prevSet(i)` (greatest set slot ≤ i) climbs while the masked
+ * word is empty, then descends taking the highest bit of each word, so finding the next level below a
+ * removed best costs at most 7 word reads however far away it is. The levels are unrolled (fixed depth)
+ * because this sits on the per-level-update path. 32-bit words because JS bit operators are 32-bit
+ * (Math.clz32); BigInt 64-bit words would allocate.
  *
  * Nothing allocates after construction. The caller guarantees 0 ≤ i < size for add/remove/has.
  */
 
-const WORD_BITS = 32;
+/** Most slots a `LevelBitmap` can hold: 32^4. */
+export const MAX_BITMAP_SLOTS = 2 ** 20;
 
 /** Hierarchical bitset of `size` slots (see module doc). */
 export class LevelBitmap {
   /** Number of slots. */
   readonly size: number;
-  /** levels[0] = one bit per slot; levels[depth − 1] has exactly one word. */
-  private readonly levels: Uint32Array[];
+  private readonly l0: Uint32Array;
+  private readonly l1: Uint32Array;
+  private readonly l2: Uint32Array;
+  private readonly l3: Uint32Array;
 
   /**
-   * @param size number of slots: a positive multiple of 32 below 2^31.
+   * @param size number of slots: a multiple of 32 in [32, 2^20].
    * @throws RangeError otherwise (internal misuse: the book validates its window size first).
    */
   constructor(size: number) {
-    if (!(Number.isInteger(size) && size > 0 && size % WORD_BITS === 0 && size < 2 ** 31)) {
-      throw new RangeError(`LevelBitmap size must be a positive multiple of 32 below 2^31, got ${size}`);
+    if (!(Number.isInteger(size) && size >= 32 && size <= MAX_BITMAP_SLOTS && size % 32 === 0)) {
+      throw new RangeError(`LevelBitmap size must be a multiple of 32 in [32, 2^20], got ${size}`);
     }
     this.size = size;
-    const levels: Uint32Array[] = [];
-    let words = size / WORD_BITS;
-    for (;;) {
-      levels.push(new Uint32Array(words));
-      if (words === 1) break;
-      words = Math.ceil(words / WORD_BITS);
-    }
-    this.levels = levels;
+    this.l0 = new Uint32Array(size / 32);
+    this.l1 = new Uint32Array(Math.ceil(size / 32 ** 2));
+    this.l2 = new Uint32Array(Math.ceil(size / 32 ** 3));
+    this.l3 = new Uint32Array(1);
   }
 
   /** Marks slot `i` occupied. */
   add(i: number): void {
-    const levels = this.levels;
-    let p = i;
-    for (let l = 0; l < levels.length; l++) {
-      const words = levels[l]!;
-      const w = p >>> 5;
-      const old = words[w]!;
-      words[w] = old | (1 << (p & 31));
-      if (old !== 0) return; // the parent bit is already set
-      p = w;
-    }
+    const w0 = i >>> 5;
+    const o0 = this.l0[w0]!;
+    this.l0[w0] = o0 | (1 << (i & 31));
+    if (o0 !== 0) return; // the parent bit is already set
+    const w1 = w0 >>> 5;
+    const o1 = this.l1[w1]!;
+    this.l1[w1] = o1 | (1 << (w0 & 31));
+    if (o1 !== 0) return;
+    const w2 = w1 >>> 5;
+    const o2 = this.l2[w2]!;
+    this.l2[w2] = o2 | (1 << (w1 & 31));
+    if (o2 !== 0) return;
+    this.l3[0] = this.l3[0]! | (1 << w2);
   }
 
   /** Marks slot `i` empty. */
   remove(i: number): void {
-    const levels = this.levels;
-    let p = i;
-    for (let l = 0; l < levels.length; l++) {
-      const words = levels[l]!;
-      const w = p >>> 5;
-      const now = words[w]! & ~(1 << (p & 31));
-      words[w] = now;
-      if (now !== 0) return; // the word still has a slot: the parent bit stays
-      p = w;
-    }
+    const w0 = i >>> 5;
+    const n0 = this.l0[w0]! & ~(1 << (i & 31));
+    this.l0[w0] = n0;
+    if (n0 !== 0) return; // the word still has a slot: the parent bit stays
+    const w1 = w0 >>> 5;
+    const n1 = this.l1[w1]! & ~(1 << (w0 & 31));
+    this.l1[w1] = n1;
+    if (n1 !== 0) return;
+    const w2 = w1 >>> 5;
+    const n2 = this.l2[w2]! & ~(1 << (w1 & 31));
+    this.l2[w2] = n2;
+    if (n2 !== 0) return;
+    this.l3[0] = this.l3[0]! & ~(1 << w2);
   }
 
   /** Whether slot `i` is occupied. */
   has(i: number): boolean {
-    return (this.levels[0]![i >>> 5]! & (1 << (i & 31))) !== 0;
+    return (this.l0[i >>> 5]! & (1 << (i & 31))) !== 0;
   }
 
-  /** Greatest occupied slot ≤ `i`, or −1 if none (any `i`: values ≥ size search the whole set). */
+  /** Greatest occupied slot ≤ `i`, or −1 if none (`i` ≥ size searches the whole set). */
   prevSet(i: number): number {
     if (i < 0) return -1;
-    const levels = this.levels;
-    let p = i >= this.size ? this.size - 1 : i;
-    let l = 0;
-    for (;;) {
-      const w = p >>> 5;
-      // Bits 0..(p & 31) of word w: 0xffffffff >>> (31 − b) has b + 1 low ones.
-      const m = levels[l]![w]! & (0xffffffff >>> (31 - (p & 31)));
-      if (m !== 0) {
-        p = (w << 5) | (31 - Math.clz32(m));
-        break;
-      }
-      if (w === 0) return -1;
-      p = w - 1; // look at the earlier words of this level through the parent level
-      l++;
-    }
-    while (l > 0) {
-      l--;
-      p = (p << 5) | (31 - Math.clz32(levels[l]![p]!));
-    }
-    return p;
+    const p0 = i >= this.size ? this.size - 1 : i;
+    const w0 = p0 >>> 5;
+    const m0 = this.l0[w0]! & upTo(p0);
+    if (m0 !== 0) return (w0 << 5) | top(m0); // the common case: same word
+    if (w0 === 0) return -1;
+    const p1 = w0 - 1; // earlier words of level 0, through level 1
+    const w1 = p1 >>> 5;
+    const m1 = this.l1[w1]! & upTo(p1);
+    if (m1 !== 0) return this.down1((w1 << 5) | top(m1));
+    if (w1 === 0) return -1;
+    const p2 = w1 - 1;
+    const w2 = p2 >>> 5;
+    const m2 = this.l2[w2]! & upTo(p2);
+    if (m2 !== 0) return this.down2((w2 << 5) | top(m2));
+    if (w2 === 0) return -1;
+    const m3 = this.l3[0]! & upTo(w2 - 1);
+    return m3 === 0 ? -1 : this.down2((top(m3) << 5) | top(this.l2[top(m3)]!));
   }
 
   /** Empties every slot (O(size / 32)). */
   clear(): void {
-    for (const words of this.levels) words.fill(0);
+    this.l0.fill(0);
+    this.l1.fill(0);
+    this.l2.fill(0);
+    this.l3.fill(0);
   }
 
   /**
-   * Moves every slot by −`deltaWords`·32 (slot s goes to s − 32·deltaWords; positive = toward 0):
+   * Moves every slot by −32·`deltaWords` (slot s goes to s − 32·deltaWords; positive = toward 0):
    * slots moved past either end are dropped, vacated slots are empty. O(size / 32); used when the
    * book window is re-centred by a multiple of 32 slots.
    */
   shiftWords(deltaWords: number): void {
-    const base = this.levels[0]!;
-    const n = base.length;
-    if (deltaWords >= n || deltaWords <= -n) base.fill(0);
+    const l0 = this.l0;
+    const n = l0.length;
+    if (deltaWords >= n || deltaWords <= -n) l0.fill(0);
     else if (deltaWords > 0) {
-      base.copyWithin(0, deltaWords, n);
-      base.fill(0, n - deltaWords, n);
+      l0.copyWithin(0, deltaWords, n);
+      l0.fill(0, n - deltaWords, n);
     } else if (deltaWords < 0) {
-      base.copyWithin(-deltaWords, 0, n + deltaWords);
-      base.fill(0, 0, -deltaWords);
+      l0.copyWithin(-deltaWords, 0, n + deltaWords);
+      l0.fill(0, 0, -deltaWords);
     }
-    this.rebuildUpper();
+    summarise(l0, this.l1);
+    summarise(this.l1, this.l2);
+    summarise(this.l2, this.l3);
   }
 
-  /** Recomputes levels 1.. from level 0. */
-  private rebuildUpper(): void {
-    const levels = this.levels;
-    for (let l = 1; l < levels.length; l++) {
-      const child = levels[l - 1]!;
-      const words = levels[l]!;
-      words.fill(0);
-      for (let c = 0; c < child.length; c++)
-        if (child[c] !== 0) words[c >>> 5] = words[c >>> 5]! | (1 << (c & 31));
-    }
+  /** Highest slot under level-1 word index `w0` (which is non-empty). */
+  private down1(w0: number): number {
+    return (w0 << 5) | top(this.l0[w0]!);
+  }
+
+  /** Highest slot under level-2 word index `w1` (which is non-empty). */
+  private down2(w1: number): number {
+    return this.down1((w1 << 5) | top(this.l1[w1]!));
+  }
+}
+
+/** Index of the highest set bit of a non-zero 32-bit word. */
+function top(word: number): number {
+  return 31 - Math.clz32(word);
+}
+
+/** Mask of bits 0..(p mod 32) inclusive: 0xffffffff >>> (31 − b) has b + 1 low ones. */
+function upTo(p: number): number {
+  return 0xffffffff >>> (31 - (p & 31));
+}
+
+/** Sets bit w of `parent` iff word w of `child` is non-zero. */
+function summarise(child: Uint32Array, parent: Uint32Array): void {
+  parent.fill(0);
+  for (let w = 0; w < child.length; w++) {
+    if (child[w] !== 0) parent[w >>> 5] = parent[w >>> 5]! | (1 << (w & 31));
   }
 }

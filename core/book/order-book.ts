@@ -5,19 +5,21 @@
  * around the touch (default 2^19 ticks wide, ±2^18 around the best) with a hierarchical bitmap of the
  * occupied prices, so a level update is O(1) wherever it lands in the window, and the few levels
  * farther than that from the touch sit in a small sorted structure. Ladders are keyed so that the
- * greatest key is the best price: bids use key = price, asks key = −price. The best level is cached
+ * greatest key is the best price: bids use key = price, asks key = 0 − price (written `0 − x`, never
+ * `−x`, so that an ask at price 0 reads back as 0, not −0).
  * (O(1) reads); nothing allocates per update. Float64 holds every safe integer exactly.
  */
 
 import { InvariantViolation, PermanentError } from '../errors.ts';
 import type { Side } from '../market-events.ts';
+import { MAX_BITMAP_SLOTS } from './level-bitmap.ts';
 import { PriceLadder } from './price-ladder.ts';
 
 /** Default window width per side in ticks: ±2^18 ticks around the best (≈ ±4 % of spot BTCUSDT at a
  * 0.01 tick, ±40 % of USDⓈ-M BTCUSDT at 0.1, ±77 % of ETHUSDT at 0.01). 4 MiB of sizes per side. */
 export const DEFAULT_WINDOW_TICKS = 2 ** 19;
 const MIN_WINDOW_TICKS = 128;
-const MAX_WINDOW_TICKS = 2 ** 30;
+const MAX_WINDOW_TICKS = MAX_BITMAP_SLOTS; // 2^20: 8 MiB of sizes per side
 
 /**
  * An L2 book of one instrument in integer ticks and lots. Empty side → `undefined` from every
@@ -34,13 +36,13 @@ export class OrderBook {
    *   power of two, at least 128). Memory: 8 bytes per tick per side (4 MiB a side by default). Levels
    *   outside the window stay exact but cost O(log n) per update; small values exist to exercise the
    *   window edges and re-centring in tests.
-   * @throws PermanentError `CONFIG` if `windowTicks` is not a positive safe integer ≤ 2^30.
+   * @throws PermanentError `CONFIG` if `windowTicks` is not a positive safe integer ≤ 2^20.
    */
   constructor(windowTicks: number = DEFAULT_WINDOW_TICKS) {
     if (!(Number.isSafeInteger(windowTicks) && windowTicks > 0 && windowTicks <= MAX_WINDOW_TICKS)) {
       throw new PermanentError(
         'CONFIG',
-        `OrderBook windowTicks must be an integer in [1, 2^30], got ${windowTicks}`,
+        `OrderBook windowTicks must be an integer in [1, 2^20], got ${windowTicks}`,
         {
           windowTicks,
         },
@@ -84,7 +86,7 @@ export class OrderBook {
       );
     }
     if (side === 'bid') this.bids.set(priceTicks, sizeLots);
-    else this.asks.set(-priceTicks, sizeLots);
+    else this.asks.set(0 - priceTicks, sizeLots);
   }
 
   /** Highest bid price in ticks; undefined if there are no bids. */
@@ -96,7 +98,7 @@ export class OrderBook {
   /** Lowest ask price in ticks; undefined if there are no asks. */
   bestAskTicks(): number | undefined {
     const a = this.asks;
-    return a.bestSize === 0 ? undefined : -a.bestKey;
+    return a.bestSize === 0 ? undefined : 0 - a.bestKey;
   }
 
   /** Size in lots at the best bid; undefined if there are no bids. */
@@ -113,7 +115,7 @@ export class OrderBook {
 
   /** Size in lots resting at `priceTicks` on `side`; 0 if there is no such level. */
   sizeAtLots(side: Side, priceTicks: number): number {
-    return side === 'bid' ? this.bids.get(priceTicks) : this.asks.get(-priceTicks);
+    return side === 'bid' ? this.bids.get(priceTicks) : this.asks.get(0 - priceTicks);
   }
 
   /** Total lots over the best `levels` levels of `side` (L1..L`levels`; fewer if the side is shorter). */
@@ -132,7 +134,7 @@ export class OrderBook {
    */
   priceAtTicks(side: Side, index: number): number | undefined {
     if (side === 'bid') return this.bids.seek(index) ? this.bids.seekKey : undefined;
-    return this.asks.seek(index) ? -this.asks.seekKey : undefined;
+    return this.asks.seek(index) ? 0 - this.asks.seekKey : undefined;
   }
 
   /** Size in lots of the `index`-th best level of `side` (0 = best); undefined if out of range. Cost as
@@ -163,7 +165,7 @@ export class OrderBook {
     const askLots = this.asks.bestSize;
     if (bidLots === 0 || askLots === 0) return undefined;
     const bid = this.bids.bestKey;
-    const ask = -this.asks.bestKey;
+    const ask = 0 - this.asks.bestKey;
     return (bid * askLots + ask * bidLots) / (bidLots + askLots);
   }
 
@@ -172,6 +174,6 @@ export class OrderBook {
     const b = this.bids;
     const a = this.asks;
     if (b.bestSize === 0 || a.bestSize === 0) return false;
-    return b.bestKey >= -a.bestKey;
+    return b.bestKey >= 0 - a.bestKey;
   }
 }

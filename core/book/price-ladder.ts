@@ -59,7 +59,7 @@ export class PriceLadder {
   private cursorRank = 0;
   private cursorSlot = 0;
 
-  /** @param windowSlots window width: a power of two in [128, 2^30] (the book validates it). */
+  /** @param windowSlots window width: a power of two in [128, 2^20] (the book validates it). */
   constructor(windowSlots: number) {
     this.windowSlots = windowSlots;
     this.sizes = new Float64Array(windowSlots);

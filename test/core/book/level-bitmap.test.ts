@@ -1,0 +1,94 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LevelBitmap, MAX_BITMAP_SLOTS } from '../../../core/book/level-bitmap.ts';
+
+/** Naive reference: greatest member ≤ i, or −1. */
+function naivePrev(set: ReadonlySet<number>, i: number): number {
+  let best = -1;
+  for (const s of set) if (s <= i && s > best) best = s;
+  return best;
+}
+
+describe('LevelBitmap', () => {
+  it('finds the previous set slot within a word, across words and across every level', () => {
+    const b = new LevelBitmap(2 ** 19);
+    expect(b.prevSet(2 ** 19 - 1)).toBe(-1);
+    b.add(5);
+    b.add(37); // next word
+    b.add(40_000); // another level-1 word
+    b.add(500_000); // another level-2 word
+    expect(b.prevSet(2 ** 19 - 1)).toBe(500_000);
+    expect(b.prevSet(10 ** 9)).toBe(500_000); // beyond the end: whole set
+    expect(b.prevSet(499_999)).toBe(40_000);
+    expect(b.prevSet(40_000)).toBe(40_000);
+    expect(b.prevSet(39_999)).toBe(37);
+    expect(b.prevSet(36)).toBe(5);
+    expect(b.prevSet(4)).toBe(-1);
+    expect(b.prevSet(-1)).toBe(-1);
+    b.remove(40_000);
+    expect(b.prevSet(499_999)).toBe(37);
+    expect(b.has(37)).toBe(true);
+    expect(b.has(40_000)).toBe(false);
+    b.add(31); // bit 31: the sign bit of a 32-bit word
+    expect(b.prevSet(36)).toBe(31);
+    b.clear();
+    expect(b.prevSet(2 ** 19 - 1)).toBe(-1);
+  });
+
+  it('shifts by whole words both ways, dropping slots moved past either end', () => {
+    const b = new LevelBitmap(1024);
+    for (const s of [0, 33, 500, 1023]) b.add(s);
+    b.shiftWords(1); // s → s − 32
+    expect([b.prevSet(1023), b.prevSet(990), b.prevSet(467), b.prevSet(0)]).toEqual([991, 468, 1, -1]);
+    b.shiftWords(-2); // s → s + 64
+    expect([b.prevSet(1023), b.prevSet(531), b.prevSet(64)]).toEqual([532, 65, -1]);
+    b.shiftWords(-40); // everything past the end
+    expect(b.prevSet(1023)).toBe(-1);
+  });
+
+  it('rejects sizes that are not multiples of 32 in [32, 2^20]', () => {
+    expect(() => new LevelBitmap(0)).toThrow(RangeError);
+    expect(() => new LevelBitmap(100)).toThrow(RangeError);
+    expect(() => new LevelBitmap(MAX_BITMAP_SLOTS * 2)).toThrow(RangeError);
+    expect(new LevelBitmap(MAX_BITMAP_SLOTS).size).toBe(2 ** 20);
+  });
+
+  it('agrees with a naive set on random add/remove/prevSet/shift (property)', () => {
+    const size = 2 ** 15;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), slot: fc.integer({ min: 0, max: size - 1 }) }),
+      fc.record({ kind: fc.constant('remove' as const), slot: fc.integer({ min: 0, max: size - 1 }) }),
+      fc.record({ kind: fc.constant('prev' as const), slot: fc.integer({ min: -2, max: size + 5 }) }),
+      fc.record({ kind: fc.constant('shift' as const), slot: fc.integer({ min: -1100, max: 1100 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
+        const b = new LevelBitmap(size);
+        let ref = new Set<number>();
+        for (const o of ops) {
+          if (o.kind === 'add') {
+            b.add(o.slot);
+            ref.add(o.slot);
+          } else if (o.kind === 'remove') {
+            if (ref.has(o.slot)) b.remove(o.slot); // the caller only removes set slots
+            ref.delete(o.slot);
+          } else if (o.kind === 'prev') {
+            expect(b.prevSet(o.slot)).toBe(naivePrev(ref, o.slot));
+          } else {
+            b.shiftWords(o.slot);
+            const moved = new Set<number>();
+            for (const s of ref) {
+              const t = s - 32 * o.slot;
+              if (t >= 0 && t < size) moved.add(t);
+            }
+            ref = moved;
+          }
+        }
+        const all: number[] = [];
+        for (let s = b.prevSet(size - 1); s >= 0; s = b.prevSet(s - 1)) all.push(s);
+        expect(all).toEqual([...ref].sort((x, y) => y - x));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
