@@ -3,8 +3,8 @@
  * window hold a level.
  *
  * Level 0 has one bit per slot in 32-bit words; level k+1 has one bit per word of level k, set iff that
- * word is non-zero; level 3 is a single word (32^4 = 2^20 slots at most). With 2^19 slots that is
- * 16,384 + 512 + 16 + 1 words (~66 KiB). `prevSet(i)` (greatest set slot ≤ i) climbs while the masked
+ * word is non-zero; level 3 is a single word (32^4 = 2^20 slots at most). With 2^20 slots that is
+ * 32,768 + 1,024 + 32 + 1 words (~132 KiB). `prevSet(i)` (greatest set slot ≤ i) climbs while the masked
  * word is empty, then descends taking the highest bit of each word, so finding the next level below a
  * removed best costs at most 7 word reads however far away it is. The levels are unrolled (fixed depth)
  * because this sits on the per-level-update path. 32-bit words because JS bit operators are 32-bit
@@ -40,38 +40,43 @@ export class LevelBitmap {
     this.l3 = new Uint32Array(1);
   }
 
-  /** Marks slot `i` occupied. */
-  add(i: number): void {
+  /** Marks slot `i` occupied. @returns true if its 32-slot word (i >>> 5) was empty before. */
+  add(i: number): boolean {
     const w0 = i >>> 5;
     const o0 = this.l0[w0]!;
     this.l0[w0] = o0 | (1 << (i & 31));
-    if (o0 !== 0) return; // the parent bit is already set
+    if (o0 !== 0) return false; // the parent bit is already set
     const w1 = w0 >>> 5;
     const o1 = this.l1[w1]!;
     this.l1[w1] = o1 | (1 << (w0 & 31));
-    if (o1 !== 0) return;
+    if (o1 !== 0) return true;
     const w2 = w1 >>> 5;
     const o2 = this.l2[w2]!;
     this.l2[w2] = o2 | (1 << (w1 & 31));
-    if (o2 !== 0) return;
-    this.l3[0] = this.l3[0]! | (1 << w2);
+    if (o2 === 0) this.l3[0] = this.l3[0]! | (1 << w2);
+    return true;
   }
 
-  /** Marks slot `i` empty. */
-  remove(i: number): void {
+  /** Marks slot `i` empty. @returns true if its 32-slot word (i >>> 5) is now empty. */
+  remove(i: number): boolean {
     const w0 = i >>> 5;
     const n0 = this.l0[w0]! & ~(1 << (i & 31));
     this.l0[w0] = n0;
-    if (n0 !== 0) return; // the word still has a slot: the parent bit stays
+    if (n0 !== 0) return false; // the word still has a slot: the parent bit stays
     const w1 = w0 >>> 5;
     const n1 = this.l1[w1]! & ~(1 << (w0 & 31));
     this.l1[w1] = n1;
-    if (n1 !== 0) return;
+    if (n1 !== 0) return true;
     const w2 = w1 >>> 5;
     const n2 = this.l2[w2]! & ~(1 << (w1 & 31));
     this.l2[w2] = n2;
-    if (n2 !== 0) return;
-    this.l3[0] = this.l3[0]! & ~(1 << w2);
+    if (n2 === 0) this.l3[0] = this.l3[0]! & ~(1 << w2);
+    return true;
+  }
+
+  /** Level-0 word `w`: bit b set iff slot 32·w + b is occupied (as an int32). */
+  word(w: number): number {
+    return this.l0[w]! | 0;
   }
 
   /** Whether slot `i` is occupied. */
@@ -110,24 +115,26 @@ export class LevelBitmap {
   }
 
   /**
-   * Moves every slot by −32·`deltaWords` (slot s goes to s − 32·deltaWords; positive = toward 0):
-   * slots moved past either end are dropped, vacated slots are empty. O(size / 32); used when the
-   * book window is re-centred by a multiple of 32 slots.
+   * Moves every slot by −`delta` (slot s goes to s − delta; positive = toward 0; `delta` a multiple of
+   * 32): slots moved past either end are dropped, vacated slots are empty. O(size / 32); used when the
+   * book window is re-centred. When `delta` is a multiple of 32^3 every level moves by whole words
+   * (native `copyWithin`, no JS loop: re-centring is too rare for its code to be JIT-optimised);
+   * otherwise level 0 moves and the upper levels are recomputed from it.
    */
-  shiftWords(deltaWords: number): void {
-    const l0 = this.l0;
-    const n = l0.length;
-    if (deltaWords >= n || deltaWords <= -n) l0.fill(0);
-    else if (deltaWords > 0) {
-      l0.copyWithin(0, deltaWords, n);
-      l0.fill(0, n - deltaWords, n);
-    } else if (deltaWords < 0) {
-      l0.copyWithin(-deltaWords, 0, n + deltaWords);
-      l0.fill(0, 0, -deltaWords);
+  shiftSlots(delta: number): void {
+    shiftEntries(this.l0, delta / 32);
+    if (delta % 32 ** 3 === 0) {
+      shiftEntries(this.l1, delta / 32 ** 2);
+      const k = delta / 32 ** 3; // level-3 bit j stands for level-2 word j
+      shiftEntries(this.l2, k);
+      const l3 = this.l3[0]!;
+      const kept = k >= 32 || k <= -32 ? 0 : k >= 0 ? l3 >>> k : l3 << -k;
+      this.l3[0] = this.l2.length >= 32 ? kept : kept & ((1 << this.l2.length) - 1);
+    } else {
+      summarise(this.l0, this.l1);
+      summarise(this.l1, this.l2);
+      summarise(this.l2, this.l3);
     }
-    summarise(l0, this.l1);
-    summarise(this.l1, this.l2);
-    summarise(this.l2, this.l3);
   }
 
   /** Highest slot under level-1 word index `w0` (which is non-empty). */
@@ -138,6 +145,22 @@ export class LevelBitmap {
   /** Highest slot under level-2 word index `w1` (which is non-empty). */
   private down2(w1: number): number {
     return this.down1((w1 << 5) | top(this.l1[w1]!));
+  }
+}
+
+/**
+ * Moves entry e of `words` to e − `delta` (positive = toward 0); entries moved past either end are
+ * dropped and vacated entries become 0. Shared by the bitmap and the book's page table.
+ */
+export function shiftEntries(words: Uint32Array | Int32Array, delta: number): void {
+  const n = words.length;
+  if (delta >= n || delta <= -n) words.fill(0);
+  else if (delta > 0) {
+    words.copyWithin(0, delta, n);
+    words.fill(0, n - delta, n);
+  } else if (delta < 0) {
+    words.copyWithin(-delta, 0, n + delta);
+    words.fill(0, 0, -delta);
   }
 }
 

@@ -1,13 +1,13 @@
 /**
  * L2 order book: integer price ticks → integer size lots, one aggregate size per price level.
  *
- * Each side is a `PriceLadder` (price-ladder.ts, ADR 0004): a dense window of sizes indexed by price
- * around the touch (default 2^19 ticks wide, ±2^18 around the best) with a hierarchical bitmap of the
- * occupied prices, so a level update is O(1) wherever it lands in the window, and the few levels
- * farther than that from the touch sit in a small sorted structure. Ladders are keyed so that the
- * greatest key is the best price: bids use key = price, asks key = 0 − price (written `0 − x`, never
- * `−x`, so that an ask at price 0 reads back as 0, not −0).
- * (O(1) reads); nothing allocates per update. Float64 holds every safe integer exactly.
+ * Each side is a `PriceLadder` (price-ladder.ts, ADR 0004): a window of 2^20 prices around the touch
+ * (±2^19 ticks) indexed directly by price, with a hierarchical bitmap of the occupied prices and sizes
+ * in small pages, so a level update is O(1) wherever it lands in the window; the rare levels farther
+ * from the touch sit in a small sorted structure. Ladders are keyed so that the greatest key is the
+ * best price: bids use key = price, asks key = 0 − price (written `0 − x`, never `−x`, so that an ask
+ * at price 0 reads back as 0, not −0). The best level is cached (O(1) reads); nothing allocates per
+ * update. Float64 holds every safe integer exactly.
  */
 
 import { InvariantViolation, PermanentError } from '../errors.ts';
@@ -15,11 +15,14 @@ import type { Side } from '../market-events.ts';
 import { MAX_BITMAP_SLOTS } from './level-bitmap.ts';
 import { PriceLadder } from './price-ladder.ts';
 
-/** Default window width per side in ticks: ±2^18 ticks around the best (≈ ±4 % of spot BTCUSDT at a
- * 0.01 tick, ±40 % of USDⓈ-M BTCUSDT at 0.1, ±77 % of ETHUSDT at 0.01). 4 MiB of sizes per side. */
-export const DEFAULT_WINDOW_TICKS = 2 ** 19;
+/**
+ * Default window width per side in ticks: 2^20, i.e. ±2^19 ticks around the best (±8.6 % of spot
+ * BTCUSDT at a 0.01 tick and 61,000 USDT; ±82 % of USDⓈ-M BTCUSDT at 0.1; ±150 % of ETHUSDT at 0.01).
+ * Memory ≈ 260 KiB per side plus 256 bytes per occupied 32-tick group (ADR 0004).
+ */
+export const DEFAULT_WINDOW_TICKS = 2 ** 20;
 const MIN_WINDOW_TICKS = 128;
-const MAX_WINDOW_TICKS = MAX_BITMAP_SLOTS; // 2^20: 8 MiB of sizes per side
+const MAX_WINDOW_TICKS = MAX_BITMAP_SLOTS; // 2^20
 
 /**
  * An L2 book of one instrument in integer ticks and lots. Empty side → `undefined` from every
@@ -32,10 +35,10 @@ export class OrderBook {
   private readonly asks: PriceLadder;
 
   /**
-   * @param windowTicks width in ticks of each side's dense price window (default 2^19; rounded up to a
-   *   power of two, at least 128). Memory: 8 bytes per tick per side (4 MiB a side by default). Levels
-   *   outside the window stay exact but cost O(log n) per update; small values exist to exercise the
-   *   window edges and re-centring in tests.
+   * @param windowTicks width in ticks of each side's price-indexed window (default 2^20; rounded up to a
+   *   power of two, at least 128). Memory: 0.25 bytes per tick per side plus 256 bytes per occupied
+   *   32-tick group. Levels outside the window stay exact but cost O(log n) per update; small values
+   *   exist to exercise the window edges and re-centring in tests.
    * @throws PermanentError `CONFIG` if `windowTicks` is not a positive safe integer ≤ 2^20.
    */
   constructor(windowTicks: number = DEFAULT_WINDOW_TICKS) {

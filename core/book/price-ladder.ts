@@ -1,33 +1,37 @@
 /**
- * One side of an L2 book as a dense price ladder: integer keys (greatest = best) → integer sizes.
- * The order book uses key = price for bids and key = −price for asks, so one class serves both.
+ * One side of an L2 book as a price-indexed ladder: integer keys (greatest = best) → integer sizes.
+ * The order book uses key = price for bids and key = 0 − price for asks, so one class serves both.
  *
- * Layout (ADR 0004): a window of `windowSlots` (a power of two, default 2^19) consecutive keys
- * [base, base + windowSlots) stored as a Float64Array of sizes indexed by key − base (0 = empty), plus a
- * `LevelBitmap` of the non-empty slots. A level update inside the window is O(1): one array write and,
- * when a level appears or disappears, a bit flip that climbs only while a word turns empty/non-empty.
- * Removing the best finds the next level with `LevelBitmap.prevSet` (≤ 8 word reads at 2^19 slots).
+ * Layout (ADR 0004): a window of `windowSlots` (a power of two, default 2^20) consecutive keys
+ * [base, base + windowSlots); slot = key − base. A `LevelBitmap` marks the occupied slots; sizes live in
+ * 32-slot pages of a `PageArena`, one page per non-empty 32-slot word of the window, found through
+ * `pageOfWord` (an Int32Array over the window's words; 0 = the shared zero page). So a level update
+ * inside the window is O(1): two dependent loads to read the old size, one store, and when a level
+ * appears or disappears a bit flip that climbs only while a word turns empty/non-empty (which is also
+ * when a page is taken or given back). Removing the best finds the next level with
+ * `LevelBitmap.prevSet` (≤ 7 word reads however far it is).
  *
  * Invariant, restored after every `set`: a non-empty side has its best key inside the middle half of
  * the window [base + W/4, base + 3W/4). Hence no level lies above the window, and the levels outside
- * it — all below `base`, i.e. far from the touch — live in a small `SortedLevels` (`outside`). Best-
- * first order is: window levels descending, then `outside` descending.
+ * it, all below `base` (far from the touch), live in a `SortedLevels` (`outside`). Best-first order
+ * is: window levels descending, then `outside` descending.
  *
  * Re-centring keeps the invariant: when the best changes and leaves the middle half (a new best above
- * it, or removals below it), the window moves so the best sits at its centre (base aligned to 32 so the
- * bitmap moves by whole words). Dense window: levels leaving it go to `outside`, sizes and bitmap are
- * shifted with `copyWithin` (a 4 MiB memmove at 2^19 slots), and `outside` levels now inside move in.
- * Sparse window (≤ W/512 levels, e.g. the first level after `clear`): every window level goes through
- * `outside` instead, O(levels·log + W/32). It happens once per W/4 ticks of drift of the touch.
- * Nothing allocates per update (`outside` grows by doubling, amortised).
+ * it, or removals below it), the window moves so the best sits at its centre. The base is aligned to
+ * 32^3 (32 below a 2^17 window) so every bitmap level and the page table move by whole entries with
+ * native `copyWithin` (O(W/32)); pages never move. Levels leaving the window go to `outside` one by one
+ * and `outside` levels now inside move in. It happens once per W/4 ticks of drift of the touch, too
+ * rarely for V8 to optimise this code, hence the bulk array operations. An empty side re-bases in O(1). Nothing allocates per update (the
+ * arena and `outside` grow by doubling, amortised).
  *
  * Keys are safe integers; Float64 holds every safe integer exactly, so sizes beyond 2^31 are exact.
  */
 
-import { LevelBitmap } from './level-bitmap.ts';
+import { LevelBitmap, shiftEntries } from './level-bitmap.ts';
+import { PageArena, PAGE_VALUES } from './page-arena.ts';
 import { SortedLevels } from './sorted-levels.ts';
 
-const ALIGN = 32; // window base alignment = bitmap word bits
+const INITIAL_PAGES = 1024; // 256 KiB (touched lazily); spot BTCUSDT grows to ~2,048 on the ask side
 const OUTSIDE_INITIAL_LEVELS = 256;
 
 /**
@@ -35,7 +39,7 @@ const OUTSIDE_INITIAL_LEVELS = 256;
  * `set` is O(1) inside the window. The caller validates keys and sizes (safe integers, size ≥ 0).
  */
 export class PriceLadder {
-  /** Window width in keys (a power of two ≥ 128). */
+  /** Window width in keys (a power of two in [128, 2^20]). */
   readonly windowSlots: number;
   /** Best (greatest) key; −Infinity when the side is empty. */
   bestKey = Number.NEGATIVE_INFINITY;
@@ -45,10 +49,15 @@ export class PriceLadder {
   seekKey = 0;
   /** Size of the last successful `seek`. */
   seekSize = 0;
-  /** Key of window slot 0 (a multiple of 32). */
+  /** Key of window slot 0 (a multiple of `align`). */
   private base = 0;
-  private readonly sizes: Float64Array;
+  /** Alignment of `base`: 32^3 when the window is ≥ 2^17 (re-centring then moves every bitmap level
+   * by whole words), else 32; always ≤ W/4 so a re-centred best lands in the middle half. */
+  private readonly align: number;
   private readonly occupied: LevelBitmap;
+  /** Page id per 32-slot word of the window (0: no level in that word). */
+  private readonly pageOfWord: Int32Array;
+  private readonly pages = new PageArena(INITIAL_PAGES);
   /** Levels inside the window. */
   private windowCount = 0;
   /** Levels below the window. */
@@ -62,8 +71,9 @@ export class PriceLadder {
   /** @param windowSlots window width: a power of two in [128, 2^20] (the book validates it). */
   constructor(windowSlots: number) {
     this.windowSlots = windowSlots;
-    this.sizes = new Float64Array(windowSlots);
+    this.align = windowSlots >= 4 * 32 ** 3 ? 32 ** 3 : PAGE_VALUES;
     this.occupied = new LevelBitmap(windowSlots);
+    this.pageOfWord = new Int32Array(windowSlots / PAGE_VALUES);
   }
 
   /** Number of levels. */
@@ -73,10 +83,14 @@ export class PriceLadder {
 
   /** Removes every level. O(levels + W/32). */
   clear(): void {
-    const sizes = this.sizes;
     const occupied = this.occupied;
-    for (let s = occupied.prevSet(this.windowSlots - 1); s >= 0; s = occupied.prevSet(s - 1)) sizes[s] = 0;
+    const values = this.pages.values;
+    for (let s = occupied.prevSet(this.windowSlots - 1); s >= 0; s = occupied.prevSet(s - 1)) {
+      values[this.at(s)] = 0;
+    }
     occupied.clear();
+    this.pageOfWord.fill(0);
+    this.pages.reset();
     this.outside.clear();
     this.windowCount = 0;
     this.bestKey = Number.NEGATIVE_INFINITY;
@@ -88,23 +102,20 @@ export class PriceLadder {
   set(key: number, size: number): void {
     const slot = key - this.base;
     if (slot >= 0 && slot < this.windowSlots) {
-      const sizes = this.sizes;
-      const old = sizes[slot]!;
+      const at = this.at(slot);
+      const values = this.pages.values;
+      const old = values[at]!; // 0 from the zero page when the word has no page
       if (size !== 0) {
-        sizes[slot] = size;
-        if (key === this.bestKey) {
-          this.bestSize = size; // the hot case: a size change at the touch
-        } else if (old === 0) {
-          this.occupied.add(slot);
-          this.windowCount++;
-          this.version++;
+        if (old === 0) {
+          this.insert(slot, size);
           if (key > this.bestKey) this.newBest(key, size);
+        } else {
+          values[at] = size;
+          if (key === this.bestKey) this.bestSize = size; // the hot case: a size change at the touch
         }
       } else if (old !== 0) {
-        sizes[slot] = 0;
-        this.occupied.remove(slot);
-        this.windowCount--;
-        this.version++;
+        values[at] = 0;
+        this.removeSlot(slot);
         if (key === this.bestKey) this.bestRemoved(slot);
       }
       return;
@@ -115,21 +126,32 @@ export class PriceLadder {
   /** Size at `key`, 0 if absent. */
   get(key: number): number {
     const slot = key - this.base;
-    if (slot >= 0 && slot < this.windowSlots) return this.sizes[slot]!;
+    if (slot >= 0 && slot < this.windowSlots) return this.pages.values[this.at(slot)]!;
     const s = this.outside.floorSlot(key);
     return s >= 0 && this.outside.keys[s] === key ? this.outside.sizes[s]! : 0;
   }
 
   /** Sum of the sizes of the best `levels` levels (fewer if the side is shorter; 0 if levels ≤ 0). */
   sumFromTop(levels: number): number {
+    if (this.bestSize === 0) return 0;
     let rest = levels;
     let total = 0;
-    const sizes = this.sizes;
+    const values = this.pages.values;
     const occupied = this.occupied;
-    if (this.bestSize === 0) return 0;
-    for (let s = this.bestKey - this.base; s >= 0 && rest > 0; s = occupied.prevSet(s - 1)) {
-      total += sizes[s]!;
-      rest--;
+    // Walk the occupied slots word by word: the levels near the touch share words (and pages).
+    let s = this.bestKey - this.base;
+    while (rest > 0 && s >= 0) {
+      const w = s >>> 5;
+      const page = this.pageOfWord[w]! << 5;
+      let m = occupied.word(w) & (0xffffffff >>> (31 - (s & 31)));
+      while (m !== 0 && rest > 0) {
+        const b = 31 - Math.clz32(m);
+        total += values[page | b]!;
+        m ^= 1 << b;
+        rest--;
+      }
+      if (rest <= 0) break;
+      s = occupied.prevSet((w << 5) - 1);
     }
     if (rest > 0) total += this.outside.sumFromTop(rest);
     return total;
@@ -160,8 +182,32 @@ export class PriceLadder {
     this.cursorRank = rank;
     this.cursorSlot = slot;
     this.seekKey = this.base + slot;
-    this.seekSize = this.sizes[slot]!;
+    this.seekSize = this.pages.values[this.at(slot)]!;
     return true;
+  }
+
+  /** Index in the arena of window `slot` (the zero page if its word has none). */
+  private at(slot: number): number {
+    return (this.pageOfWord[slot >>> 5]! << 5) | (slot & 31);
+  }
+
+  /** Puts a level in the empty window `slot` (taking a page for its word if needed). */
+  private insert(slot: number, size: number): void {
+    if (this.occupied.add(slot)) this.pageOfWord[slot >>> 5] = this.pages.alloc();
+    this.pages.values[this.at(slot)] = size;
+    this.windowCount++;
+    this.version++;
+  }
+
+  /** Marks window `slot` empty (its value is already 0), giving back its word's page if now empty. */
+  private removeSlot(slot: number): void {
+    if (this.occupied.remove(slot)) {
+      const w = slot >>> 5;
+      this.pages.release(this.pageOfWord[w]!);
+      this.pageOfWord[w] = 0;
+    }
+    this.windowCount--;
+    this.version++;
   }
 
   /** A level appeared above the old best. */
@@ -177,7 +223,7 @@ export class PriceLadder {
     const next = this.occupied.prevSet(slot);
     if (next >= 0) {
       this.bestKey = this.base + next;
-      this.bestSize = this.sizes[next]!;
+      this.bestSize = this.pages.values[this.at(next)]!;
     } else {
       const t = this.outside.top;
       this.bestKey = t < 0 ? Number.NEGATIVE_INFINITY : this.outside.keys[t]!;
@@ -190,7 +236,7 @@ export class PriceLadder {
   private setOutside(key: number, size: number): void {
     if (this.bestSize === 0) {
       if (size === 0) return;
-      this.base = alignDown(key - this.windowSlots / 2); // an empty side re-bases for free
+      this.base = alignDown(key - this.windowSlots / 2, this.align); // an empty side re-bases for free
       this.version++;
       this.set(key, size);
       return;
@@ -210,65 +256,48 @@ export class PriceLadder {
     const slot = this.bestKey - this.base;
     const quarter = this.windowSlots / 4;
     if (slot >= quarter && slot < 3 * quarter) return;
-    this.recentre(alignDown(this.bestKey - this.windowSlots / 2));
+    this.recentre(alignDown(this.bestKey - this.windowSlots / 2, this.align));
   }
 
-  /** Moves the window to start at `newBase` (a multiple of 32), migrating levels both ways. */
+  /** Moves the window to start at `newBase` (a multiple of `align`), migrating levels both ways. */
   private recentre(newBase: number): void {
     const w = this.windowSlots;
     const delta = newBase - this.base;
-    const sizes = this.sizes;
     const occupied = this.occupied;
     const outside = this.outside;
-    if (this.windowCount <= w >>> 9 || delta >= w || delta <= -w) {
-      // Sparse (or disjoint): every window level goes outside; those inside the new window come back.
-      for (let s = occupied.prevSet(w - 1); s >= 0; s = occupied.prevSet(s - 1)) {
-        outside.set(this.base + s, sizes[s]!);
-        sizes[s] = 0;
+    const values = this.pages.values;
+    // Slots [keepFrom, keepTo) keep their levels (their slot index moves by −delta); all others leave,
+    // giving back their pages as their words empty.
+    const keepFrom = delta > 0 ? Math.min(delta, w) : 0;
+    const keepTo = delta < 0 ? Math.max(w + delta, 0) : w;
+    for (let s = occupied.prevSet(w - 1); s >= 0; s = occupied.prevSet(s - 1)) {
+      if (s >= keepFrom && s < keepTo) {
+        s = keepFrom; // jump below the kept range
+        continue;
       }
-      occupied.clear();
-      this.windowCount = 0;
-    } else {
-      // Dense: levels in the part that leaves the window go outside, the kept slots [keepFrom, keepTo)
-      // shift by −delta (their keys are unchanged).
-      const keepFrom = delta > 0 ? delta : 0;
-      const keepTo = delta < 0 ? w + delta : w;
-      for (let s = occupied.prevSet(w - 1); s >= 0; s = occupied.prevSet(s - 1)) {
-        if (s >= keepFrom && s < keepTo) {
-          s = keepFrom; // jump below the kept range
-          continue;
-        }
-        outside.set(this.base + s, sizes[s]!);
-        this.windowCount--;
-      }
-      if (delta > 0) {
-        sizes.copyWithin(0, keepFrom, w);
-        sizes.fill(0, w - keepFrom, w);
-      } else {
-        sizes.copyWithin(-delta, 0, keepTo);
-        sizes.fill(0, 0, -delta);
-      }
-      occupied.shiftWords(delta / ALIGN);
+      const at = this.at(s);
+      outside.set(this.base + s, values[at]!);
+      values[at] = 0;
+      this.removeSlot(s);
     }
+    shiftEntries(this.pageOfWord, delta / PAGE_VALUES);
+    occupied.shiftSlots(delta);
     this.base = newBase;
     // Outside levels now inside the window move in, greatest first.
     const hi = newBase + w - 1;
     for (let s = outside.floorSlot(hi); s >= 0 && outside.keys[s]! >= newBase; s = outside.floorSlot(hi)) {
       const key = outside.keys[s]!;
-      const slot = key - newBase;
-      sizes[slot] = outside.sizes[s]!;
-      occupied.add(slot);
-      this.windowCount++;
+      this.insert(key - newBase, outside.sizes[s]!);
       outside.set(key, 0);
     }
     this.version++;
     const top = occupied.prevSet(w - 1); // the best is inside now
     this.bestKey = newBase + top;
-    this.bestSize = sizes[top]!;
+    this.bestSize = this.pages.values[this.at(top)]!;
   }
 }
 
-/** Greatest multiple of `ALIGN` ≤ x (x a safe integer). */
-function alignDown(x: number): number {
-  return x - (((x % ALIGN) + ALIGN) % ALIGN);
+/** Greatest multiple of `align` (a power of two) ≤ x (x a safe integer). */
+function alignDown(x: number, align: number): number {
+  return x - (((x % align) + align) % align);
 }

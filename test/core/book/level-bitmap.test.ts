@@ -35,14 +35,14 @@ describe('LevelBitmap', () => {
     expect(b.prevSet(2 ** 19 - 1)).toBe(-1);
   });
 
-  it('shifts by whole words both ways, dropping slots moved past either end', () => {
+  it('shifts by multiples of 32 both ways, dropping slots moved past either end', () => {
     const b = new LevelBitmap(1024);
     for (const s of [0, 33, 500, 1023]) b.add(s);
-    b.shiftWords(1); // s → s − 32
+    b.shiftSlots(32); // s → s − 32
     expect([b.prevSet(1023), b.prevSet(990), b.prevSet(467), b.prevSet(0)]).toEqual([991, 468, 1, -1]);
-    b.shiftWords(-2); // s → s + 64
+    b.shiftSlots(-64); // s → s + 64
     expect([b.prevSet(1023), b.prevSet(531), b.prevSet(64)]).toEqual([532, 65, -1]);
-    b.shiftWords(-40); // everything past the end
+    b.shiftSlots(-40 * 32); // everything past the end
     expect(b.prevSet(1023)).toBe(-1);
   });
 
@@ -53,13 +53,30 @@ describe('LevelBitmap', () => {
     expect(new LevelBitmap(MAX_BITMAP_SLOTS).size).toBe(2 ** 20);
   });
 
+  it('shifts every level by whole words when the shift is a multiple of 32^3', () => {
+    const b = new LevelBitmap(2 ** 20);
+    for (const s of [5, 40_000, 500_000, 2 ** 20 - 1]) b.add(s);
+    b.shiftSlots(32 ** 3 * 3); // s → s − 98,304
+    expect([b.prevSet(2 ** 20 - 1), b.prevSet(950_000), b.prevSet(401_695)]).toEqual([950_271, 401_696, -1]);
+    b.shiftSlots(-(32 ** 3) * 31); // s → s + 1,015,808: both move past the end
+    expect(b.prevSet(2 ** 20 - 1)).toBe(-1);
+    b.add(7);
+    b.shiftSlots(-(32 ** 3)); // 7 → 32,775
+    expect(b.prevSet(2 ** 20 - 1)).toBe(32_775);
+    expect(b.prevSet(32_774)).toBe(-1);
+  });
+
   it('agrees with a naive set on random add/remove/prevSet/shift (property)', () => {
-    const size = 2 ** 15;
+    const size = 2 ** 17;
     const op = fc.oneof(
       fc.record({ kind: fc.constant('add' as const), slot: fc.integer({ min: 0, max: size - 1 }) }),
       fc.record({ kind: fc.constant('remove' as const), slot: fc.integer({ min: 0, max: size - 1 }) }),
       fc.record({ kind: fc.constant('prev' as const), slot: fc.integer({ min: -2, max: size + 5 }) }),
       fc.record({ kind: fc.constant('shift' as const), slot: fc.integer({ min: -1100, max: 1100 }) }),
+      fc.record({
+        kind: fc.constant('shift' as const),
+        slot: fc.integer({ min: -5, max: 5 }).map((k) => k * 1024),
+      }),
     );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
@@ -75,7 +92,7 @@ describe('LevelBitmap', () => {
           } else if (o.kind === 'prev') {
             expect(b.prevSet(o.slot)).toBe(naivePrev(ref, o.slot));
           } else {
-            b.shiftWords(o.slot);
+            b.shiftSlots(32 * o.slot); // o.slot words; multiples of 1024 words take the whole-word path
             const moved = new Set<number>();
             for (const s of ref) {
               const t = s - 32 * o.slot;

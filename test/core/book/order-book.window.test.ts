@@ -59,7 +59,7 @@ function expectSameTouch(book: OrderBook, ref: MapBook): void {
 describe('OrderBook window', () => {
   it('rounds the window up to a power of two ≥ 128 and rejects bad widths', () => {
     expect(new OrderBook().windowTicks).toBe(DEFAULT_WINDOW_TICKS);
-    expect(DEFAULT_WINDOW_TICKS).toBe(2 ** 19);
+    expect(DEFAULT_WINDOW_TICKS).toBe(2 ** 20);
     expect(new OrderBook(4).windowTicks).toBe(128);
     expect(new OrderBook(1000).windowTicks).toBe(1024);
     expect(new OrderBook(2 ** 20).windowTicks).toBe(2 ** 20);
@@ -121,25 +121,26 @@ describe('OrderBook window', () => {
     expect(b.sizeAtLots('ask', max - 1)).toBe(0);
   });
 
-  it('follows a trend of 2^17 ticks with the default window (dense re-centring keeps every level)', () => {
+  it('follows a trend of W/4 + 5,000 ticks with the default window (re-centring keeps every level)', () => {
     const book = new OrderBook();
     const ref = new MapBook();
     const apply = (side: Side, p: number, q: number): void => {
       book.applyLevel(side, p, q);
       ref.apply(side, p, q);
     };
-    // 1,500 resting bids spread over 150k ticks below the touch, then the touch climbs 2^17 + 5,000 ticks.
+    // 1,500 resting bids spread over 450k ticks below the touch, then the touch climbs W/4 + 5,000 ticks:
+    // the window re-centres once, the deepest bids leave it for the outside structure.
     const start = 6_000_000;
-    for (let i = 0; i < 1500; i++) apply('bid', start - 100 * i, 1 + (i % 5));
+    for (let i = 0; i < 1500; i++) apply('bid', start - 300 * i, 1 + (i % 5));
     apply('bid', 1_000, 3); // far below: outside
-    for (let t = 1; t <= 2 ** 17 + 5_000; t += 37) {
+    for (let t = 1; t <= DEFAULT_WINDOW_TICKS / 4 + 5_000; t += 37) {
       apply('bid', start + t, 2);
       if (t % 5 === 0) apply('bid', start + t - 74, 0);
       apply('ask', start + t + 10, 1);
       apply('ask', start + t - 27, 0);
     }
     expectSameTouch(book, ref);
-    expectSameBook(book, ref, [1_000, start, start - 149_900, start - 149_900 - 100]);
+    expectSameBook(book, ref, [1_000, start, start - 449_700, start - 449_700 - 300, start - 300 * 1000]);
   });
 
   it('agrees with the reference on random walks across a tiny window (property: edges, outside, re-centring)', () => {
@@ -205,8 +206,9 @@ describe('OrderBook window', () => {
     );
   });
 
-  it('agrees with the reference on big jumps of a dense side in a 2^16 window (property: dense and sparse re-centring)', () => {
-    // A 2^16 window re-centres through `outside` when it holds ≤ 128 levels, by shifting otherwise.
+  it('agrees with the reference on big jumps of a dense side in 2^16 and 2^17 windows (property: re-centring with many levels)', () => {
+    // Jumps of up to ±60k ticks move the best out of the middle half of a 2^16 or 2^17 window: re-centring
+    // by less and by more than the window width, with hundreds of levels to carry across.
     const op = fc.record({
       side: fc.constantFrom<Side>('bid', 'ask'),
       jump: fc.oneof(
@@ -219,26 +221,31 @@ describe('OrderBook window', () => {
       size: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_000_000 })),
     });
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 400 }), fc.array(op, { maxLength: 300 }), (seedLevels, ops) => {
-        const book = new OrderBook(2 ** 16);
-        const ref = new MapBook();
-        const apply = (side: Side, p: number, q: number): void => {
-          book.applyLevel(side, p, q);
-          ref.apply(side, p, q);
-        };
-        for (let i = 0; i < seedLevels; i++) {
-          apply('bid', 1_000_000 - 3 * i, 1 + i);
-          apply('ask', 1_000_001 + 5 * i, 2 + i);
-        }
-        let centre = 1_000_000;
-        for (const o of ops) {
-          centre = Math.max(100_000, centre + o.jump);
-          apply(o.side, centre + o.offset, o.size);
-          expectSameTouch(book, ref);
-        }
-        expectSameBook(book, ref, [1_000_000, 1_000_001, centre]);
-      }),
-      { numRuns: 60 },
+      fc.property(
+        fc.constantFrom(2 ** 16, 2 ** 17), // below / at the size where re-centring moves whole bitmap words
+        fc.integer({ min: 0, max: 400 }),
+        fc.array(op, { maxLength: 300 }),
+        (window, seedLevels, ops) => {
+          const book = new OrderBook(window);
+          const ref = new MapBook();
+          const apply = (side: Side, p: number, q: number): void => {
+            book.applyLevel(side, p, q);
+            ref.apply(side, p, q);
+          };
+          for (let i = 0; i < seedLevels; i++) {
+            apply('bid', 1_000_000 - 3 * i, 1 + i);
+            apply('ask', 1_000_001 + 5 * i, 2 + i);
+          }
+          let centre = 1_000_000;
+          for (const o of ops) {
+            centre = Math.max(100_000, centre + o.jump);
+            apply(o.side, centre + o.offset, o.size);
+            expectSameTouch(book, ref);
+          }
+          expectSameBook(book, ref, [1_000_000, 1_000_001, centre]);
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 

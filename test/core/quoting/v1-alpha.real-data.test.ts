@@ -5,7 +5,6 @@
  * the estimator or the defaults shows up here; the doc of the defaults quotes the same numbers.
  */
 import { describe, it, expect } from 'vitest';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataDir } from '../../../app/paths.ts';
 import { getInstrument } from '../../../venues/instruments.ts';
@@ -21,7 +20,7 @@ function quantile(sorted: readonly number[], p: number): number {
   return sorted[Math.floor(p * (sorted.length - 1))] ?? Number.NaN;
 }
 
-describe.skipIf(!existsSync(FILE))(`V1-α defaults on ${SESSION}`, () => {
+describe(`V1-α defaults on ${SESSION}`, () => {
   it('quote a few ticks to tens of ticks wide', async () => {
     const vol = new EwmaVolatility({
       observations: P.volObservations,
