@@ -55,8 +55,8 @@ export const BacktestRunInput = z
     rmsInventoryRatio: z.number().min(0).optional(),
     /** Realised spread captured, percent of quoted spread. */
     spreadCapturedPct: z.number().optional(),
-    /** Filled orders / placed orders, in [0, 1]. */
-    fillRatio: Ratio.optional(),
+    /** Fill reports / quotes placed (≥ 0; partial fills each count, so it may exceed 1). */
+    fillRatio: z.number().min(0).optional(),
     /** Cancelled orders / placed orders, in [0, 1]. */
     cancelRatio: Ratio.optional(),
     /** When the run started and finished (wall clock), Unix epoch ms. */

@@ -4,6 +4,7 @@
  * `<repo>/../shared/data`.
  */
 import { createReadStream } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -17,17 +18,28 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 /** The recorded-data folder. */
 export const DATA_DIR = resolve(repoRoot, process.env['MMFLOW_DATA_DIR'] ?? '../shared/data');
 
-/** The first `n` lines of a gzip file. */
+/**
+ * The first `n` lines of a gzip file.
+ * @throws Error naming the file and MMFLOW_DATA_DIR when it cannot be read.
+ */
 async function firstLines(path: string, n: number): Promise<string[]> {
-  const stream = createReadStream(path).pipe(createGunzip());
+  await access(path).catch((err: unknown) => {
+    throw new Error(`recorded data file ${path} is unreadable (set MMFLOW_DATA_DIR?)`, { cause: err });
+  });
+  const source = createReadStream(path);
+  const gunzip = createGunzip();
+  source.on('error', (err) => gunzip.destroy(err)); // surface read errors to the line iterator
+  const reader = createInterface({ input: source.pipe(gunzip), crlfDelay: Infinity });
   const lines: string[] = [];
-  const reader = createInterface({ input: stream, crlfDelay: Infinity });
-  for await (const line of reader) {
-    lines.push(line);
-    if (lines.length >= n) break;
+  try {
+    for await (const line of reader) {
+      lines.push(line);
+      if (lines.length >= n) break;
+    }
+  } finally {
+    reader.close();
+    source.destroy();
   }
-  reader.close();
-  stream.destroy();
   return lines;
 }
 

@@ -7,7 +7,13 @@ import { TABLES } from '../../db/repositories/counts.ts';
 import { ensureDatabase } from '../../infra/embedded/postgres.ts';
 import { testServices } from '../setup/services.ts';
 
-const ALL_MIGRATIONS = ['0001_market-data', '0002_model-registry', '0003_runs', '0004_timescaledb-optional'];
+const ALL_MIGRATIONS = [
+  '0001_market-data',
+  '0002_model-registry',
+  '0003_runs',
+  '0004_timescaledb-optional',
+  '0005_fill-ratio-unbounded',
+];
 
 /** Table names, column names and types of the public schema, as one comparable list. */
 async function schemaShape(pool: Pool): Promise<string[]> {

@@ -269,6 +269,12 @@ export function describeRepositoryContract(engine: string, db: () => Pool): void
     });
 
     describe('backtest runs', () => {
+      it('stores a fill ratio above 1 (partial fills each count as a fill)', async () => {
+        const id = unique('bt');
+        await saveBacktestRun(pool, backtestRun(id, { fillRatio: 1.5 }));
+        expect((await getBacktestRun(pool, id))?.fillRatio).toBe(1.5);
+      });
+
       it('saves idempotently by id and round-trips every field exactly', async () => {
         const id = unique('wf-backtest/step-3');
         const run = backtestRun(id, { sharpe: undefined });
@@ -294,7 +300,10 @@ export function describeRepositoryContract(engine: string, db: () => Pool): void
 
       it('rejects out-of-range ratios and an end before the start before touching the database', async () => {
         expect(
-          (await rejection(saveBacktestRun(pool, backtestRun(unique('bt'), { fillRatio: 1.5 })))).code,
+          (await rejection(saveBacktestRun(pool, backtestRun(unique('bt'), { cancelRatio: 1.5 })))).code,
+        ).toBe('DB_INVALID_INPUT');
+        expect(
+          (await rejection(saveBacktestRun(pool, backtestRun(unique('bt'), { fillRatio: -0.1 })))).code,
         ).toBe('DB_INVALID_INPUT');
         const err = await rejection(saveBacktestRun(pool, backtestRun(unique('bt'), { finishedAtMs: 0 })));
         expect(err.message).toContain('finishedAtMs');

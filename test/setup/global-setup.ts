@@ -19,6 +19,7 @@ import { ensureSearchAttributes } from '../../infra/embedded/search-attributes.t
 import { resolveTemporal } from '../../infra/embedded/temporal.ts';
 import { errorFields, type Log } from '../../infra/log.ts';
 import type { TestServices } from './services.ts';
+import { claimStateDir, sweepStaleTestStates, TEST_STATE_PREFIX } from './stale-runs.ts';
 
 const verbose = process.env['MMFLOW_TEST_VERBOSE'] === '1';
 const print = (level: string) => (fields: object, msg: string) =>
@@ -74,8 +75,10 @@ async function prepareExternalTemporal(temporal: ResolvedTemporal): Promise<void
 
 /** Starts/finds the services; returns the teardown. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const stateDir = await mkdtemp(join(tmpdir(), 'mmflow-test-'));
+  await sweepStaleTestStates(tmpdir(), log);
+  const stateDir = await mkdtemp(join(tmpdir(), TEST_STATE_PREFIX));
   await chmod(stateDir, 0o755); // the postgres OS user must traverse it when we run as root
+  await claimStateDir(stateDir);
   const env = { ...process.env };
   const exported = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'] as const;
   const previous = exported.map((name) => [name, process.env[name]] as const);
