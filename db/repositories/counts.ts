@@ -11,6 +11,7 @@ export const TABLES = [
   'ohlcv',
   'trades',
   'ingest_batches',
+  'data_quality_reports',
   'model_versions',
   'runs',
   'backtest_runs',

@@ -13,6 +13,7 @@ const ALL_MIGRATIONS = [
   '0003_runs',
   '0004_timescaledb-optional',
   '0005_fill-ratio-unbounded',
+  '0006_data-quality-reports',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */
@@ -88,7 +89,18 @@ describe('migrations on the test database', () => {
       } finally {
         const admin = new Client({ connectionString: databaseUrl });
         await admin.connect();
-        await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        // The runner closes its connections asynchronously: wait for them to go rather than force
+        // them off (a terminated idle client of the runner would raise an unhandled error).
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          const open = await admin.query<{ n: string }>(
+            'SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1',
+            [name],
+          );
+          if (Number(open.rows[0]?.n ?? 0) === 0 || Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
         await admin.end();
       }
     },
