@@ -6,6 +6,7 @@ import type { Pool } from 'pg';
 import type { Logger } from '../app/logger.ts';
 import { runBacktestActivity } from './backtest.ts';
 import { ingestKlinesFile, ingestTradesFile, type IngestFileInput } from './ingest.ts';
+import { validateMarketData, type ValidateMarketDataInput } from './validate-market-data.ts';
 import type { BacktestActivityInput } from '../workflows/types.ts';
 
 /** Ports the activities run over. */
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ingestKlinesFile: (input: IngestFileInput & { kind: 'klines' }) => ingestKlinesFile(deps, input),
     ingestTradesFile: (input: IngestFileInput & { kind: 'trades' }) => ingestTradesFile(deps, input),
     runBacktest: (input: BacktestActivityInput) => runBacktestActivity(deps, input),
+    validateMarketData: (input: ValidateMarketDataInput) => validateMarketData(deps, input),
   };
 }
 

@@ -78,9 +78,10 @@ program
 program
   .command('worker')
   .description('Run a Temporal worker on task queue "mmflow" against TEMPORAL_ADDRESS and DATABASE_URL.')
-  .action(async () => {
+  .option('--task-queue <name>', 'task queue to poll', 'mmflow')
+  .action(async (opts: { taskQueue: string }) => {
     const { runWorkerCommand } = await import('./worker.ts');
-    process.exitCode = await runWorkerCommand();
+    process.exitCode = await runWorkerCommand(process.env, opts.taskQueue);
   });
 
 program

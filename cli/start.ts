@@ -17,13 +17,31 @@ import { loadPipelineFile } from '../pipeline-dsl/load.ts';
 import { PipelineValidationError } from '../pipeline-dsl/errors.ts';
 import { pipelineWorkflow } from '../workflows/pipeline.ts';
 import { PIPELINE_KEY } from '../workflows/search-attributes.ts';
+import { completedBacktest } from '../workflows/pipeline/report.ts';
 import type { BacktestKpis, PipelineResult } from '../workflows/types.ts';
+import type { BacktestStepOutputs } from '../pipeline-dsl/steps.ts';
 import { runEngineChild, type EngineChildResult } from './engine-child.ts';
 import { printKpiTable } from './kpi-table.ts';
 
 export interface MainJobOptions {
   readonly once: boolean;
   readonly pipelineFile: string;
+}
+
+/** The headline KPIs of a backtest step's outputs. */
+function headlineKpisOf(o: BacktestStepOutputs): BacktestKpis {
+  return {
+    events: o.events,
+    quotes: o.quotes,
+    fills: o.fills,
+    netPnlQuote: o.netPnlQuote,
+    sharpe: o.sharpe,
+    maxDrawdownQuote: o.maxDrawdownQuote,
+    rmsInventoryRatio: o.rmsInventoryRatio,
+    spreadCapturedPct: o.spreadCapturedPct,
+    fillRatio: o.fillRatio,
+    cancelRatio: o.cancelRatio,
+  };
 }
 
 /** @returns the process exit code. */
@@ -58,40 +76,39 @@ export async function runMainJob(opts: MainJobOptions): Promise<number> {
     const workflowId = `pipeline-${plan.name}-${new Date().toISOString().replace(/[:.]/g, '')}`;
     log.info({ workflowId, pipeline: plan.name, contentHash: plan.contentHash }, 'starting pipeline');
     const handle = await client.workflow.start(pipelineWorkflow, {
-      args: [{ plan }],
+      args: [{ pipeline: plan, params: {} }],
       taskQueue: TASK_QUEUE,
       workflowId,
-      memo: { pipelineFile: opts.pipelineFile, contentHash: plan.contentHash },
+      memo: { pipeline: plan.name, pipelineFile: plan.file, contentHash: plan.contentHash },
       typedSearchAttributes: [{ key: PIPELINE_KEY, value: plan.name }],
       staticSummary: `pipeline ${plan.name} (${plan.steps.length} steps, plan ${plan.contentHash.slice(0, 12)})`,
     });
     const result: PipelineResult = await handle.result();
-    const backtest = result.steps.find((s) => s.uses === 'backtest');
+    const backtest = completedBacktest(result);
 
     let engine: EngineChildResult | undefined;
-    const backtestStep = plan.steps.find((s) => s.uses === 'backtest');
-    if (backtest?.uses === 'backtest' && backtestStep?.uses === 'backtest') {
+    if (backtest !== undefined) {
       engine = await runEngineChild({
-        session: backtest.result.session,
-        model: backtest.result.modelVersionId,
+        session: backtest.outputs.session,
+        model: backtest.outputs.modelVersionId,
         databaseUrl: services.databaseUrl,
-        entryLatencyUs: Math.round(backtestStep.with.entryLatencyMs * 1000),
-        cancelLatencyUs: Math.round(backtestStep.with.cancelLatencyMs * 1000),
+        entryLatencyUs: Math.round(backtest.input.entryLatencyMs * 1000),
+        cancelLatencyUs: Math.round(backtest.input.cancelLatencyMs * 1000),
         log,
       });
     }
 
-    const kpis: BacktestKpis | undefined =
-      engine?.kpis ?? (backtest?.uses === 'backtest' ? backtest.result.kpis : undefined);
-    const workflowIds = [workflowId, ...result.steps.map((s) => s.workflowId)];
+    const backtestKpis = backtest === undefined ? undefined : headlineKpisOf(backtest.outputs);
+    const kpis: BacktestKpis | undefined = engine?.kpis ?? backtestKpis;
+    const workflowIds = [workflowId, ...result.steps.flatMap((s) => s.workflowIds)];
     const uiUrl =
       services.uiUrl !== undefined
         ? `${services.uiUrl}/namespaces/${services.namespace}/workflows`
         : undefined;
-    if (backtest?.uses === 'backtest')
-      printKpiTable({ backtest: backtest.result.kpis, engine: engine?.kpis });
+    if (backtestKpis !== undefined) printKpiTable({ backtest: backtestKpis, engine: engine?.kpis });
     process.stdout.write(`Temporal Web UI: ${uiUrl ?? '(external server: see its UI)'}\n`);
-    for (const step of result.steps) process.stdout.write(`  ${step.id}: ${step.workflowId}\n`);
+    for (const step of result.steps)
+      process.stdout.write(`  ${step.id}: ${step.workflowIds.join(', ') || step.status}\n`);
     process.stdout.write(
       `${JSON.stringify({
         ...(kpis ?? {}),
@@ -99,7 +116,8 @@ export async function runMainJob(opts: MainJobOptions): Promise<number> {
         pipeline: plan.name,
         planHash: plan.contentHash,
         engineRunId: engine?.runId,
-        backtestRunId: backtest?.uses === 'backtest' ? backtest.result.runId : undefined,
+        outcome: result.outcome,
+        backtestRunId: backtest?.outputs.runId,
         temporalUi: uiUrl,
       })}\n`,
     );

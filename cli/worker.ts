@@ -1,12 +1,18 @@
 /** `mmflow worker`: a long-running Temporal worker against TEMPORAL_ADDRESS and DATABASE_URL. */
 import { createLogger } from '../app/logger.ts';
-import { dataDir } from '../app/paths.ts';
+import { dataDir, TASK_QUEUE } from '../app/paths.ts';
 import { createWorker } from '../app/worker.ts';
 import { createPool } from '../db/pool.ts';
 import { migrateUp } from '../db/migrate.ts';
 
-/** @returns the process exit code. Needs DATABASE_URL and TEMPORAL_ADDRESS (namespace: TEMPORAL_NAMESPACE). */
-export async function runWorkerCommand(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/**
+ * @param taskQueue task queue to poll (default `mmflow`; tests run workers on queues of their own)
+ * @returns the process exit code. Needs DATABASE_URL and TEMPORAL_ADDRESS (namespace: TEMPORAL_NAMESPACE).
+ */
+export async function runWorkerCommand(
+  env: NodeJS.ProcessEnv = process.env,
+  taskQueue: string = TASK_QUEUE,
+): Promise<number> {
   const log = createLogger('mmflow-worker');
   const databaseUrl = env['DATABASE_URL'];
   const temporalAddress = env['TEMPORAL_ADDRESS'];
@@ -24,6 +30,7 @@ export async function runWorkerCommand(env: NodeJS.ProcessEnv = process.env): Pr
     db,
     dataDir: dataDir(env),
     log,
+    taskQueue,
   });
   const stop = (): void => worker.shutdown();
   process.once('SIGINT', stop);

@@ -1,6 +1,10 @@
-/** The typed, content-hashed plan a pipeline compiles to: what the pipeline workflow executes. */
+/**
+ * Helpers over compiled plans (the plan types themselves are in plan-types.ts): topological order of
+ * `needs` and the canonical JSON the content hash is computed over. Pure: usable in workflow code.
+ */
 import type { BacktestStepInput, IngestStepInput } from './steps.ts';
 
+/** @deprecated The plan of the first compiler; use CompiledPipeline/PlanStep of plan-types.ts. Delete once workflows/ has moved. */
 export type PlanStep =
   | {
       readonly id: string;
@@ -15,6 +19,7 @@ export type PlanStep =
       readonly with: BacktestStepInput;
     };
 
+/** @deprecated Use CompiledPipeline of plan-types.ts. Delete once workflows/ has moved. */
 export interface PipelinePlan {
   readonly apiVersion: 'mmflow/v1';
   readonly name: string;
@@ -28,14 +33,17 @@ export interface PipelinePlan {
 }
 
 /**
- * Topological order of steps by `needs` (Kahn's algorithm, stable in declaration order).
- * @returns the ordered ids, or the ids left in a cycle when there is one.
+ * Topological order of steps by `needs` (Kahn's algorithm, stable in declaration order). Needs naming
+ * no listed step are ignored.
+ * @returns the ordered ids (steps on or behind a cycle are left out), and the ids of the steps that
+ *          lie on a cycle (empty when there is none), in declaration order
  */
 export function topologicalOrder(steps: readonly { id: string; needs: readonly string[] }[]): {
   order: string[];
   cycle: string[];
 } {
-  const remaining = new Map(steps.map((s) => [s.id, new Set(s.needs)]));
+  const ids = new Set(steps.map((s) => s.id));
+  const remaining = new Map(steps.map((s) => [s.id, new Set(s.needs.filter((n) => ids.has(n)))]));
   const order: string[] = [];
   let progressed = true;
   while (remaining.size > 0 && progressed) {
@@ -50,7 +58,20 @@ export function topologicalOrder(steps: readonly { id: string; needs: readonly s
       }
     }
   }
-  return { order, cycle: [...remaining.keys()] };
+  // Of the steps left, those that can reach themselves are on a cycle (the others only wait on one).
+  const onCycle = (start: string): boolean => {
+    const seen = new Set<string>();
+    const stack = [...(remaining.get(start) ?? [])];
+    while (stack.length > 0) {
+      const next = stack.pop();
+      if (next === undefined || seen.has(next)) continue;
+      if (next === start) return true;
+      seen.add(next);
+      stack.push(...(remaining.get(next) ?? []));
+    }
+    return false;
+  };
+  return { order, cycle: [...remaining.keys()].filter(onCycle) };
 }
 
 /** Canonical JSON (sorted keys) used for the content hash. */

@@ -1,11 +1,17 @@
 /**
- * Step types a pipeline may use, each with the schema of its `with:` input. The inferred types are
- * the inputs of the corresponding workflows (workflows import them as types only).
+ * Step types a pipeline may use: for each, its kind (how the interpreter runs it), the schema of its
+ * `with:` as written in the file, the schema of the plan's `with` after `${{ }}` rendering (what the
+ * interpreter validates before running the step), and the outputs it produces (checked at compile time
+ * when another step refers to `steps.<id>.outputs.<name>`). Pure: usable inside the workflow bundle.
  */
 import { z } from 'zod';
+import type { PlanStepKind } from './plan-types.ts';
+import { durationField } from './duration.ts';
+import { T, type ValueType } from './expr/types.ts';
 
 const venue = z.enum(['binance-spot', 'binance-usdm']);
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}$/, 'expected an exchange symbol such as BTCUSDT');
+const klineInterval = z.enum(['1m', '5m', '15m', '1h', '4h', '1d']);
 /** A path relative to the data directory (MMFLOW_DATA_DIR); no absolute paths, no `..`. */
 const dataFile = z
   .string()
@@ -14,16 +20,11 @@ const dataFile = z
     (p) => !p.startsWith('/') && !p.split('/').includes('..'),
     'must be a path relative to the data directory, without ".."',
   );
+const epochMs = z.int().min(0);
 
 /** One recorded input to ingest. */
 export const ingestSourceSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('klines'),
-    file: dataFile,
-    venue,
-    symbol,
-    interval: z.enum(['1m', '5m', '15m', '1h', '4h', '1d']),
-  }),
+  z.strictObject({ kind: z.literal('klines'), file: dataFile, venue, symbol, interval: klineInterval }),
   z.strictObject({ kind: z.literal('trades'), file: dataFile, venue, symbol }),
 ]);
 export type IngestSource = z.infer<typeof ingestSourceSchema>;
@@ -54,10 +55,199 @@ export const backtestStepInputSchema = z.strictObject({
 });
 export type BacktestStepInput = z.infer<typeof backtestStepInputSchema>;
 
-/** Registered step types and their input schemas. */
-export const stepInputSchemas = {
-  ingest: ingestStepInputSchema,
-  backtest: backtestStepInputSchema,
-} as const;
-export type StepType = keyof typeof stepInputSchemas;
-export const stepTypes = Object.keys(stepInputSchemas) as StepType[];
+/**
+ * `uses: validate-market-data` — data-quality check of what is stored for one venue, symbol and kind
+ * (gaps, duplicates, impossible values such as high < low, negative volume, zero price).
+ */
+export const validateMarketDataStepInputSchema = z
+  .strictObject({
+    venue,
+    symbol,
+    kind: z.enum(['klines', 'trades']),
+    /** Kline interval; required for klines, absent or null for trades. */
+    interval: klineInterval.nullable().optional(),
+    /** Only rows at or after this time, Unix epoch ms; absent = from the first row. */
+    fromMs: epochMs.optional(),
+    /** Only rows before this time, Unix epoch ms; absent = to the last row. */
+    toMs: epochMs.optional(),
+    /** Fail the step (non-retryably) when impossible values or duplicates are found. */
+    failOnImpossible: z.boolean().default(true),
+  })
+  .superRefine((input, ctx) => {
+    if (input.kind === 'klines' && (input.interval ?? null) === null)
+      ctx.addIssue({ code: 'custom', path: ['interval'], message: 'klines need an interval (e.g. 1m)' });
+    if (input.kind === 'trades' && (input.interval ?? null) !== null)
+      ctx.addIssue({ code: 'custom', path: ['interval'], message: 'trades have no interval' });
+    if (input.fromMs !== undefined && input.toMs !== undefined && input.fromMs >= input.toMs)
+      ctx.addIssue({ code: 'custom', path: ['toMs'], message: 'toMs must be after fromMs' });
+  });
+export type ValidateMarketDataStepInput = z.infer<typeof validateMarketDataStepInputSchema>;
+
+/** `uses: wait` as written: `with: { duration: 10m }`. */
+export const waitStepSourceSchema = z.strictObject({
+  duration: durationField({ missing: 'a wait step needs with.duration (e.g. 10m)' }),
+});
+/** `uses: wait` in the plan: a durable timer of `durationMs`. */
+export const waitStepInputSchema = z.strictObject({ durationMs: z.int().min(0) });
+export type WaitStepInput = z.infer<typeof waitStepInputSchema>;
+
+const onTimeout = z.enum(['approve', 'reject', 'fail']);
+const approver = z.string().min(1);
+
+/** `uses: approve` as written: a human gate with a deadline. */
+export const approveStepSourceSchema = z.strictObject({
+  /** Shown to the approver (why the gate exists, what to look at). */
+  message: z.string({ error: 'an approve step needs with.message (shown to the approver)' }).min(1),
+  /** Deadline of the decision. */
+  timeout: durationField({
+    missing: 'an approve step needs with.timeout, its deadline (e.g. 24h)',
+    minMs: 1_000,
+    minReason: 'the approval deadline must be at least 1s',
+  }),
+  /** What happens at the deadline without a decision (default `fail`). */
+  onTimeout: onTimeout.default('fail'),
+  /** Ids of the people allowed to decide; absent = anyone. */
+  approvers: z.array(approver).min(1).optional(),
+});
+/** `uses: approve` in the plan. */
+export const approveStepInputSchema = z.strictObject({
+  message: z.string().min(1),
+  timeoutMs: z.int().min(1_000),
+  onTimeout,
+  approvers: z.array(approver).min(1).optional(),
+});
+export type ApproveStepInput = z.infer<typeof approveStepInputSchema>;
+
+const backtestOutputs = {
+  runId: T.string,
+  modelVersionId: T.string,
+  session: T.string,
+  events: T.number,
+  quotes: T.number,
+  fills: T.number,
+  netPnlQuote: T.number,
+  sharpe: T.nullable(T.number),
+  maxDrawdownQuote: T.number,
+  rmsInventoryRatio: T.nullable(T.number),
+  spreadCapturedPct: T.nullable(T.number),
+  fillRatio: T.nullable(T.number),
+  cancelRatio: T.nullable(T.number),
+};
+
+/** What the compiler and the interpreter know about one step type. */
+export interface StepTypeSpec {
+  readonly kind: PlanStepKind;
+  readonly summary: string;
+  /** `with` as written in the pipeline file (values may be `${{ }}` templates). */
+  readonly source: z.ZodType;
+  /** The plan's `with` once rendered: what the interpreter validates before running the step. */
+  readonly input: z.ZodType;
+  /** Outputs of one run of the step, by name (`steps.<id>.outputs.<name>`). */
+  readonly outputs: { readonly [name: string]: ValueType };
+}
+
+/** Registered step types. The interpreter switches on `uses`; it never dispatches through this table. */
+export const stepTypeSpecs = {
+  ingest: {
+    kind: 'workflow',
+    summary: 'load recorded klines/trades files into PostgreSQL',
+    source: ingestStepInputSchema,
+    input: ingestStepInputSchema,
+    outputs: {
+      rowsRead: T.number,
+      rowsInserted: T.number,
+      files: T.number,
+      /** Distinct datasets ingested (from the step's sources), for a forEach over them. */
+      datasets: T.array(
+        T.object({ venue: T.string, symbol: T.string, kind: T.string, interval: T.nullable(T.string) }),
+      ),
+    },
+  },
+  backtest: {
+    kind: 'workflow',
+    summary: 'replay a recorded session with a model version; KPIs to PostgreSQL',
+    source: backtestStepInputSchema,
+    input: backtestStepInputSchema,
+    outputs: backtestOutputs,
+  },
+  'validate-market-data': {
+    kind: 'activity',
+    summary: 'data-quality report of stored klines or trades',
+    source: validateMarketDataStepInputSchema,
+    input: validateMarketDataStepInputSchema,
+    outputs: {
+      rowsChecked: T.number,
+      gaps: T.number,
+      duplicates: T.number,
+      impossible: T.number,
+      reportId: T.string,
+    },
+  },
+  wait: {
+    kind: 'wait',
+    summary: 'durable timer',
+    source: waitStepSourceSchema,
+    input: waitStepInputSchema,
+    outputs: {},
+  },
+  approve: {
+    kind: 'approve',
+    summary: 'wait for a human approve/reject with approver and reason, until a deadline',
+    source: approveStepSourceSchema,
+    input: approveStepInputSchema,
+    outputs: { decision: T.string, approver: T.string, reason: T.string },
+  },
+} as const satisfies Record<string, StepTypeSpec>;
+
+export type StepType = keyof typeof stepTypeSpecs;
+export const stepTypes = Object.keys(stepTypeSpecs) as StepType[];
+
+/** True when `uses` names a registered step type. */
+export function isStepType(uses: string): uses is StepType {
+  return Object.hasOwn(stepTypeSpecs, uses);
+}
+
+/** Outputs of a `forEach` step: how many runs, and each run's outputs in item order. */
+export function forEachOutputs(perItem: StepTypeSpec['outputs']): StepTypeSpec['outputs'] {
+  return { count: T.number, items: T.array(T.object(perItem)) };
+}
+
+/** TypeScript shapes of the declared outputs (kept in step with `stepTypeSpecs` by a test; type aliases so they are Json). */
+export type IngestStepOutputs = {
+  readonly rowsRead: number;
+  readonly rowsInserted: number;
+  readonly files: number;
+  readonly datasets: readonly {
+    readonly venue: string;
+    readonly symbol: string;
+    readonly kind: string;
+    readonly interval: string | null;
+  }[];
+};
+export type BacktestStepOutputs = {
+  readonly runId: string;
+  readonly modelVersionId: string;
+  readonly session: string;
+  readonly events: number;
+  readonly quotes: number;
+  readonly fills: number;
+  readonly netPnlQuote: number;
+  readonly sharpe: number | null;
+  readonly maxDrawdownQuote: number;
+  readonly rmsInventoryRatio: number | null;
+  readonly spreadCapturedPct: number | null;
+  readonly fillRatio: number | null;
+  readonly cancelRatio: number | null;
+};
+export type ValidateMarketDataStepOutputs = {
+  readonly rowsChecked: number;
+  readonly gaps: number;
+  readonly duplicates: number;
+  readonly impossible: number;
+  readonly reportId: string;
+};
+export type ApproveStepOutputs = {
+  readonly decision: 'approved' | 'rejected' | 'timed-out';
+  readonly approver: string;
+  readonly reason: string;
+};

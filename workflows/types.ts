@@ -1,9 +1,11 @@
 /** Inputs and results of mmflow's workflows: small values and ids only (bulk results live in PostgreSQL). */
 import type { BacktestStepInput, IngestStepInput } from '../pipeline-dsl/steps.ts';
-import type { PipelinePlan } from '../pipeline-dsl/plan.ts';
+import type { CompiledPipeline, Json, PlanStepKind } from '../pipeline-dsl/plan-types.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
+import type { PipelineOutcome } from './pipeline/definitions.ts';
+import type { ResumeState } from './pipeline/state.ts';
 
-export type { BacktestStepInput, IngestStepInput, PipelinePlan };
+export type { BacktestStepInput, CompiledPipeline, IngestStepInput, Json, ResumeState };
 
 /** Rows read and inserted for one ingested file; `rowsInserted < rowsRead` means rows were already stored. */
 export interface IngestFileResult {
@@ -66,26 +68,48 @@ export interface BacktestResult {
   readonly kpis: BacktestKpis;
 }
 
+/**
+ * Input of `pipelineWorkflow` (what a user pastes in the Web UI's "Start workflow" form, see README):
+ * the compiled pipeline and the run's parameter values.
+ */
 export interface PipelineInput {
-  readonly plan: PipelinePlan;
+  readonly pipeline: CompiledPipeline;
+  /** Values of declared parameters (others take their defaults); absent = all defaults. */
+  readonly params?: { readonly [name: string]: Json };
+  /** Progress of earlier runs, set by the interpreter itself on Continue-As-New. */
+  readonly resume?: ResumeState;
+  /** Continue-As-New once the history exceeds this many events (default 10 000; tests set it low). */
+  readonly historyLengthLimit?: number;
 }
 
-export type StepResult =
-  | {
-      readonly id: string;
-      readonly uses: 'ingest';
-      readonly workflowId: string;
-      readonly result: IngestResult;
-    }
-  | {
-      readonly id: string;
-      readonly uses: 'backtest';
-      readonly workflowId: string;
-      readonly result: BacktestResult;
-    };
+/** What one step did, in plan order. */
+export interface StepReport {
+  readonly id: string;
+  readonly uses: string;
+  readonly kind: PlanStepKind;
+  /** Whether the step fans out (`forEach`): its outputs are then `{ count, items }`. */
+  readonly forEach: boolean;
+  /** `not-run`: the pipeline ended (rejected or cancelled) before the step could start or finish. */
+  readonly status: 'completed' | 'skipped' | 'not-run';
+  /** Inputs as rendered and validated, one per run (per item for a fan-out); empty unless completed. */
+  readonly inputs: readonly Json[];
+  /** Outputs; null unless completed. */
+  readonly outputs: Json;
+  /** Child workflow ids of the step's runs (kind `workflow`). */
+  readonly workflowIds: readonly string[];
+}
 
+/** Result of `pipelineWorkflow` (a failed pipeline fails the workflow instead). */
 export interface PipelineResult {
   readonly pipeline: string;
   readonly contentHash: string;
-  readonly steps: readonly StepResult[];
+  readonly file: string;
+  readonly outcome: Extract<PipelineOutcome, 'completed' | 'rejected' | 'cancelled'>;
+  /** Parameter values the run used (defaults applied). */
+  readonly params: { readonly [name: string]: Json };
+  readonly steps: readonly StepReport[];
+  /** Who cancelled and why (outcome `cancelled` by the cancel Update), else null. */
+  readonly cancelledBy: { readonly by: string; readonly reason: string } | null;
+  /** Times the run continued as new. */
+  readonly continuedAsNew: number;
 }

@@ -53,8 +53,10 @@ export class ReplaySession {
   readonly sampler = new EquitySampler(ONE_SECOND_US);
   readonly makerFeeBps: number;
   private readonly maxInventoryLots: number;
-  private firstTimeUs: number | undefined;
-  private lastTimeUs: number | undefined;
+  /** First and last market time seen, µs; NaN before any (numbers only: a double field is stored in
+   * place, where a `number | undefined` field would box every new time). */
+  private firstTimeUs = Number.NaN;
+  private lastTimeUs = Number.NaN;
 
   constructor(opts: ReplayOptions) {
     const p = opts.params;
@@ -104,7 +106,7 @@ export class ReplaySession {
     if (exchTimeMs !== undefined) {
       this.clock.advanceTo(exchTimeMs * 1000);
       const nowUs = this.clock.nowUs();
-      if (this.firstTimeUs === undefined) this.firstTimeUs = nowUs;
+      if (Number.isNaN(this.firstTimeUs)) this.firstTimeUs = nowUs;
       this.lastTimeUs = nowUs;
       if (this.sampler.isDue(nowUs))
         this.sampler.record(nowUs, this.engine.netPnlQuote(), this.engine.inventoryLots);
@@ -120,7 +122,12 @@ export class ReplaySession {
 
   /** First and last market time seen, Unix epoch µs (undefined before any timed event). */
   timeSpanUs(): { readonly firstUs: number | undefined; readonly lastUs: number | undefined } {
-    return { firstUs: this.firstTimeUs, lastUs: this.lastTimeUs };
+    const first = this.firstTimeUs;
+    const last = this.lastTimeUs;
+    return {
+      firstUs: Number.isNaN(first) ? undefined : first,
+      lastUs: Number.isNaN(last) ? undefined : last,
+    };
   }
 
   /** The KPI set of the replay so far (docs/adr/0003-fill-model-and-kpis.md). */

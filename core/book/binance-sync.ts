@@ -26,7 +26,7 @@
  */
 
 import { PermanentError } from '../errors.ts';
-import type { DepthDiff, DepthSnapshot, Level, MarketKind } from '../market-events.ts';
+import type { DepthDiff, DepthSnapshot, MarketKind } from '../market-events.ts';
 import type { OrderBook } from './order-book.ts';
 
 /** What happened to one snapshot or diff. */
@@ -104,6 +104,11 @@ export class BinanceBookSync {
     }
   }
 
+  /** True when `state` is 'synced' (the book mirrors the venue); a cheaper test for the hot path. */
+  get synced(): boolean {
+    return this.phase === 'first' || this.phase === 'chained';
+  }
+
   /** Update id the book reflects (last applied u, or the snapshot's lastUpdateId); undefined unless synced. */
   get updateId(): number | undefined {
     return this.phase === 'first' || this.phase === 'chained' ? this.prevU : undefined;
@@ -151,9 +156,8 @@ export class BinanceBookSync {
     }
     const book = this.book;
     book.clear();
-    // Snapshots list best first; feeding worst → best appends every level at the array end (O(1)).
-    loadSide(book, 'bid', s.bids);
-    loadSide(book, 'ask', s.asks);
+    book.applyLevels('bid', s.bids);
+    book.applyLevels('ask', s.asks);
     this.snapshotId = s.lastUpdateId;
     this.prevU = s.lastUpdateId;
     this.phase = 'first';
@@ -208,16 +212,8 @@ export class BinanceBookSync {
       }
     }
     const book = this.book;
-    const bids = d.bids;
-    for (let i = 0; i < bids.length; i++) {
-      const lv = bids[i]!;
-      book.applyLevel('bid', lv[0], lv[1]);
-    }
-    const asks = d.asks;
-    for (let i = 0; i < asks.length; i++) {
-      const lv = asks[i]!;
-      book.applyLevel('ask', lv[0], lv[1]);
-    }
+    book.applyLevels('bid', d.bids);
+    book.applyLevels('ask', d.asks);
     this.prevU = u;
     this.phase = 'chained';
     if (book.isCrossed()) return this.fail('crossed');
@@ -265,12 +261,5 @@ export class BinanceBookSync {
     this.ring[this.ringHead] = undefined;
     this.ringHead = (this.ringHead + 1) % this.ring.length;
     this.ringSize--;
-  }
-}
-
-function loadSide(book: OrderBook, side: 'bid' | 'ask', levels: readonly Level[]): void {
-  for (let i = levels.length - 1; i >= 0; i--) {
-    const lv = levels[i]!;
-    book.applyLevel(side, lv[0], lv[1]);
   }
 }

@@ -11,7 +11,7 @@
  */
 
 import { InvariantViolation, PermanentError } from '../errors.ts';
-import type { Side } from '../market-events.ts';
+import type { Level, Side } from '../market-events.ts';
 import { MAX_BITMAP_SLOTS } from './level-bitmap.ts';
 import { PriceLadder } from './price-ladder.ts';
 
@@ -90,6 +90,30 @@ export class OrderBook {
     }
     if (side === 'bid') this.bids.set(priceTicks, sizeLots);
     else this.asks.set(0 - priceTicks, sizeLots);
+  }
+
+  /**
+   * Applies `levels` to `side` in order, exactly as one `applyLevel` call per level would (same final
+   * book, same error), without the per-level call and side dispatch: the book sync's bulk path for
+   * a diff's `[priceTicks, sizeLots]` pairs.
+   * @throws InvariantViolation `BOOK_LEVEL` at the first level that is not a pair of non-negative safe
+   *   integers; the levels before it stay applied (as with `applyLevel`).
+   */
+  applyLevels(side: Side, levels: readonly Level[]): void {
+    const ladder = side === 'bid' ? this.bids : this.asks;
+    const negate = side === 'ask'; // asks: key = 0 − price (never −0, see the module doc)
+    for (let i = 0; i < levels.length; i++) {
+      const lv = levels[i]!;
+      const priceTicks = lv[0];
+      const sizeLots = lv[1];
+      const valid =
+        Number.isSafeInteger(priceTicks) &&
+        Number.isSafeInteger(sizeLots) &&
+        priceTicks >= 0 &&
+        sizeLots >= 0;
+      if (!valid) return this.applyLevel(side, priceTicks, sizeLots); // throws its BOOK_LEVEL error
+      ladder.set(negate ? 0 - priceTicks : priceTicks, sizeLots);
+    }
   }
 
   /** Highest bid price in ticks; undefined if there are no bids. */

@@ -4,7 +4,8 @@
  *
  * Per market event (`onMarketEvent`):
  *   book sync (BinanceBookSync) → signals (σ: EWMA of the mid on a calendar grid of
- *   `volSampleIntervalMs`; OFI: trade-flow imbalance on trades; DI: depth imbalance on applied depth)
+ *   `volSampleIntervalMs`; OFI: trade-flow imbalance on trades; DI: depth imbalance on applied depth,
+ *   unless the quoter declares it never reads it)
  *   → quoter.decide(view) → executor.reconcile(intent, working) → actions to the ExecutionVenue port.
  * `@bookTicker` events are ignored (counted): the book comes from depth alone.
  *
@@ -17,8 +18,9 @@
  * violation such as a NaN price), the engine pulls all quotes first and then rethrows.
  *
  * Hot path: per event, no allocation of our own (the quoter view is one reused object, working orders
- * live in one array); the quoter allocates its intent and the executor its action arrays, and reconcile
- * is skipped when neither the intent's legs nor the working orders changed since the last one.
+ * live in one array, the executor writes its actions into one reused array); the quoter allocates at most
+ * its intent, and reconcile is skipped when neither the intent's legs nor the working orders changed
+ * since the last one.
  */
 import { BinanceBookSync, type ResyncReason, type SyncResult } from '../book/binance-sync.ts';
 import { OrderBook } from '../book/order-book.ts';
@@ -132,7 +134,11 @@ export class QuotingEngine {
   private readonly vol: EwmaVolatility;
   private readonly ofi: TradeFlowImbalance;
   private readonly di: DepthImbalance;
+  /** False when the quoter never reads the depth imbalance (the view then carries 0). */
+  private readonly diEnabled: boolean;
   private readonly working = new WorkingOrders();
+  /** The executor's output, reused by every reconcile. */
+  private readonly actions: OrderAction[] = [];
   private readonly view: MutableView = {
     nowUs: 0,
     bestBidTicks: undefined,
@@ -166,6 +172,7 @@ export class QuotingEngine {
     });
     this.ofi = new TradeFlowImbalance(s.ofiWindowMs);
     this.di = new DepthImbalance();
+    this.diEnabled = opts.quoter.readsDepthImbalance !== false;
   }
 
   /** Signed position, lots (+ long). */
@@ -235,7 +242,7 @@ export class QuotingEngine {
         this.ofi.onTrade(ev.aggressor, ev.sizeLots, this.opts.clock.nowUs());
         break;
     }
-    if (result === 'gap' || result === 'crossed' || this.sync.state !== 'synced') {
+    if (result === 'gap' || result === 'crossed' || !this.sync.synced) {
       this.pullQuotes();
       return;
     }
@@ -247,7 +254,7 @@ export class QuotingEngine {
       this.lastMidTicksValue = mid;
       this.vol.update(mid, nowUs);
     }
-    if (depthChanged) {
+    if (depthChanged && this.diEnabled) {
       const levels = this.opts.params.diLevels;
       this.di.update(book.depthLots('bid', levels), book.depthLots('ask', levels));
     }
@@ -334,9 +341,11 @@ export class QuotingEngine {
     if (!this.dirty && prev !== undefined && sameLeg(prev.bid, intent.bid) && sameLeg(prev.ask, intent.ask))
       return;
     this.counters.reconciles++;
-    const actions = this.opts.executor.reconcile(intent, this.working.list);
-    this.dirty = actions.length > 0;
-    for (let i = 0; i < actions.length; i++) this.send(actions[i]!, intent);
+    // One reused array: `send` cannot re-enter the engine (venue-port.ts contract 1: no synchronous reports).
+    const actions = this.actions;
+    const n = this.opts.executor.reconcileInto(intent, this.working.list, actions);
+    this.dirty = n > 0;
+    for (let i = 0; i < n; i++) this.send(actions[i]!, intent);
   }
 
   private send(a: OrderAction, intent: QuoteIntent): void {

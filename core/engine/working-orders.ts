@@ -47,7 +47,9 @@ export class WorkingOrders {
     const w = this.orders;
     for (let i = 0; i < w.length; i++) {
       if (w[i]!.clientOrderId === clientOrderId) {
-        w.splice(i, 1);
+        // In place, keeping placement order (splice would allocate the removed-elements array).
+        for (let j = i + 1; j < w.length; j++) w[j - 1] = w[j]!;
+        w.pop();
         return;
       }
     }

@@ -59,11 +59,60 @@ export function optimalSpreadTicks(
   requireNonNegative('sigmaTicksPerSqrtSec', sigmaTicksPerSqrtSec);
   requireNonNegative('horizonSec', horizonSec);
   requirePositive('kPerTick', kPerTick);
+  return spreadTicks(gamma, sigmaTicksPerSqrtSec, horizonSec, intensitySpreadTicks(gamma, kPerTick));
+}
+
+/**
+ * Eq. (30) for fixed γ, τ and k, evaluated for one σ after another (the quoter's hot path): the
+ * (2/γ)·ln(1 + γ/k) term is computed once, and the last σ's spread is reused while σ repeats (σ moves
+ * once per sampling interval, the quoter decides on every event). Same float operations in the same
+ * order as {@link optimalSpreadTicks}, so the results are bit-identical.
+ */
+export class OptimalSpread {
+  private readonly gamma: number;
+  private readonly horizonSec: number;
+  private readonly intensityTicks: number;
+  private lastSigma = Number.NaN;
+  private lastTicks = Number.NaN;
+
+  /**
+   * @param gamma risk aversion γ, 1/tick per unit order (finite, > 0).
+   * @param horizonSec time to horizon τ, s (finite, ≥ 0). @param kPerTick k, 1/tick (finite, > 0).
+   * @throws RangeError on a non-finite input, γ ≤ 0, k ≤ 0 or τ < 0.
+   */
+  constructor(gamma: number, horizonSec: number, kPerTick: number) {
+    requirePositive('gamma', gamma);
+    requireNonNegative('horizonSec', horizonSec);
+    requirePositive('kPerTick', kPerTick);
+    this.gamma = gamma;
+    this.horizonSec = horizonSec;
+    this.intensityTicks = intensitySpreadTicks(gamma, kPerTick);
+  }
+
+  /**
+   * @param sigmaTicksPerSqrtSec σ, ticks/√s (finite, ≥ 0).
+   * @returns the total spread δ^a + δ^b in ticks, as `optimalSpreadTicks(γ, σ, τ, k)`.
+   * @throws RangeError if σ is negative or not finite.
+   */
+  ticks(sigmaTicksPerSqrtSec: number): number {
+    if (sigmaTicksPerSqrtSec === this.lastSigma) return this.lastTicks;
+    requireNonNegative('sigmaTicksPerSqrtSec', sigmaTicksPerSqrtSec);
+    const total = spreadTicks(this.gamma, sigmaTicksPerSqrtSec, this.horizonSec, this.intensityTicks);
+    this.lastSigma = sigmaTicksPerSqrtSec;
+    this.lastTicks = total;
+    return total;
+  }
+}
+
+/** Eq. (30): γ·σ²·τ + the intensity term (inputs already validated). */
+function spreadTicks(gamma: number, sigma: number, horizonSec: number, intensityTicks: number): number {
+  return gamma * sigma * sigma * horizonSec + intensityTicks;
+}
+
+/** The (2/γ)·ln(1 + γ/k) term of eq. (30), ticks (inputs already validated). */
+function intensitySpreadTicks(gamma: number, kPerTick: number): number {
   // log1p keeps precision when γ/k is tiny (γ ~ 1e-7/tick, k ~ 1/tick), where the term tends to 2/k.
-  return (
-    gamma * sigmaTicksPerSqrtSec * sigmaTicksPerSqrtSec * horizonSec +
-    (2 / gamma) * Math.log1p(gamma / kPerTick)
-  );
+  return (2 / gamma) * Math.log1p(gamma / kPerTick);
 }
 
 function requireFinite(name: string, value: number): void {

@@ -21,7 +21,7 @@
  * Client order ids are deterministic, `${prefix}-${counter}` with counter 1, 2, …, so a replay yields the
  * same ids. The prefix must be unique per engine session (Binance rejects a duplicate id of an open order).
  *
- * No I/O; the only state is the id counter and the pending-cancel set.
+ * No I/O; the only state is the id counter and the pending-cancel list.
  */
 
 import type { OrderAction, QuoteIntent, QuoteLeg, WorkingOrder } from './intent.ts';
@@ -33,7 +33,11 @@ const PREFIX_PATTERN = /^[.A-Za-z0-9:/_-]{1,24}$/;
 export class OrderExecutor {
   private readonly prefix: string;
   private counter = 0;
-  private readonly pendingCancels = new Set<string>();
+  /** Client ids with a cancel emitted and still working, in emission order. A handful at most, so a
+   * plain array with linear scans (no hashing, no table resizing as it empties and refills). */
+  private readonly pendingCancels: string[] = [];
+  /** Actions written so far by the running `reconcileInto`. */
+  private written = 0;
 
   /**
    * @param clientIdPrefix prefix of generated client order ids: 1–24 chars of [.A-Za-z0-9:/_-].
@@ -48,9 +52,9 @@ export class OrderExecutor {
     this.prefix = clientIdPrefix;
   }
 
-  /** Client ids whose cancel was emitted and which are still in `working` at the last reconcile. */
+  /** Client ids whose cancel was emitted and which are still in `working` at the last reconcile (a copy). */
   get pendingCancelIds(): ReadonlySet<string> {
-    return this.pendingCancels;
+    return new Set(this.pendingCancels);
   }
 
   /**
@@ -59,26 +63,41 @@ export class OrderExecutor {
    * @returns actions to apply in order: cancels then places, bid side before ask side.
    */
   reconcile(intent: QuoteIntent, working: readonly WorkingOrder[]): OrderAction[] {
-    this.forgetConfirmedCancels(working);
-    const cancels: OrderAction[] = [];
-    const places: OrderAction[] = [];
-    this.reconcileSide('bid', intent.bid, working, cancels, places);
-    this.reconcileSide('ask', intent.ask, working, cancels, places);
-    return cancels.concat(places);
+    const out: OrderAction[] = [];
+    this.reconcileInto(intent, working, out);
+    return out;
   }
 
+  /**
+   * Same as {@link OrderExecutor.reconcile}, but writes the n actions to `out[0..n)` instead of a new
+   * array, so a driver can reuse one array on its hot path. Entries of `out` from index n on are left
+   * as they were (stale: read only the first n).
+   * @returns n, the number of actions written.
+   */
+  reconcileInto(intent: QuoteIntent, working: readonly WorkingOrder[], out: OrderAction[]): number {
+    this.forgetConfirmedCancels(working);
+    // Cancels go out as found; places (at most one per side) after every cancel, bid before ask.
+    this.written = 0;
+    const placeBid = this.reconcileSide('bid', intent.bid, working, out);
+    const placeAsk = this.reconcileSide('ask', intent.ask, working, out);
+    if (placeBid !== undefined) out[this.written++] = this.place('bid', placeBid);
+    if (placeAsk !== undefined) out[this.written++] = this.place('ask', placeAsk);
+    return this.written;
+  }
+
+  /** Writes the side's cancels to `out` from index `written`; returns the leg to place, if any. */
   private reconcileSide(
     side: 'bid' | 'ask',
     want: QuoteLeg | undefined,
     working: readonly WorkingOrder[],
-    cancels: OrderAction[],
-    places: OrderAction[],
-  ): void {
+    out: OrderAction[],
+  ): QuoteLeg | undefined {
     let kept = false;
     let cancelPending = false;
-    for (const order of working) {
+    for (let i = 0; i < working.length; i++) {
+      const order = working[i]!;
       if (order.side !== side || order.openLots <= 0) continue;
-      if (this.pendingCancels.has(order.clientOrderId)) {
+      if (this.isPendingCancel(order.clientOrderId)) {
         cancelPending = true;
         continue;
       }
@@ -88,33 +107,48 @@ export class OrderExecutor {
         kept = true;
         continue;
       }
-      this.pendingCancels.add(order.clientOrderId);
-      cancels.push({ type: 'cancel', clientOrderId: order.clientOrderId, side });
+      this.pendingCancels.push(order.clientOrderId);
+      out[this.written++] = { type: 'cancel', clientOrderId: order.clientOrderId, side };
       cancelPending = true;
     }
-    if (want === undefined || kept || cancelPending) return;
+    return want === undefined || kept || cancelPending ? undefined : want;
+  }
+
+  /** A place action for `want` with the next client order id. */
+  private place(side: 'bid' | 'ask', want: QuoteLeg): OrderAction {
     this.counter += 1;
-    places.push({
+    return {
       type: 'place',
       side,
       priceTicks: want.priceTicks,
       sizeLots: want.sizeLots,
       clientOrderId: `${this.prefix}-${this.counter}`,
-    });
+    };
+  }
+
+  /** Whether a cancel of `clientOrderId` was emitted and is not yet known done. */
+  private isPendingCancel(clientOrderId: string): boolean {
+    const ids = this.pendingCancels;
+    for (let i = 0; i < ids.length; i++) if (ids[i] === clientOrderId) return true;
+    return false;
   }
 
   /** Drops pending-cancel ids that are no longer working (cancel confirmed, or the order filled). */
   private forgetConfirmedCancels(working: readonly WorkingOrder[]): void {
-    if (this.pendingCancels.size === 0) return;
-    for (const id of this.pendingCancels) {
+    const ids = this.pendingCancels;
+    let kept = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       let open = false;
-      for (const order of working) {
+      for (let j = 0; j < working.length; j++) {
+        const order = working[j]!;
         if (order.clientOrderId === id && order.openLots > 0) {
           open = true;
           break;
         }
       }
-      if (!open) this.pendingCancels.delete(id);
+      if (open) ids[kept++] = id;
     }
+    while (ids.length > kept) ids.pop(); // pop: no runtime call, unlike a length store
   }
 }

@@ -19,7 +19,10 @@ export interface QuoterView {
   readonly sigmaTicksPerSqrtSec: number | undefined;
   /** Trade-flow imbalance in [−1, 1] (core/signals/order-flow-imbalance.ts); 0 when no recent trade. */
   readonly ofi: number;
-  /** Filtered depth imbalance, z units (core/signals/depth-imbalance.ts); 0 before data. */
+  /**
+   * Filtered depth imbalance, z units (core/signals/depth-imbalance.ts); 0 before data, and always 0 for
+   * a quoter whose `readsDepthImbalance` is false.
+   */
   readonly depthImbalance: number;
   /** Signed net position, lots (+ long). */
   readonly inventoryLots: number;
@@ -29,4 +32,9 @@ export interface QuoterView {
 export interface Quoter {
   /** @returns an immutable intent (legs in ticks/lots, and a reason per side). */
   decide(view: QuoterView): QuoteIntent;
+  /**
+   * False when `decide` never reads `view.depthImbalance`: a driver may then skip that signal (a depth
+   * walk per book update) and pass 0. Absent means true.
+   */
+  readonly readsDepthImbalance?: boolean;
 }

@@ -16,7 +16,7 @@
 import type { QuoteIntent, QuoteLeg, QuoteReason } from './intent.ts';
 import type { Quoter, QuoterView } from './quoter.ts';
 import { AsV1AlphaParamsSchema, type AsV1AlphaParams } from './model-params.ts';
-import { optimalSpreadTicks, reservationPriceTicks } from './avellaneda-stoikov.ts';
+import { OptimalSpread, reservationPriceTicks } from './avellaneda-stoikov.ts';
 
 /** Largest centre shift from OFI, ticks (seed §3.3bis). */
 const MAX_OFI_SHIFT_TICKS = 1;
@@ -27,9 +27,23 @@ const MAX_OFI_SHIFT_TICKS = 1;
  */
 const ROUNDING_EPS_TICKS = 1e-9;
 
-/** Avellaneda–Stoikov V1-α quoter. Stateless between calls; one small intent object per decision. */
+/**
+ * Avellaneda–Stoikov V1-α quoter. Pure: the intent is a function of the view's best bid/ask, mid, σ,
+ * OFI, inventory and time (`depthImbalance` is not used).
+ *
+ * Hot path: one intent object per decision; a leg whose price and size are those of the previous
+ * intent's leg is that same (immutable) leg object, so an unchanged quote allocates nothing more. The
+ * spread's ln term is computed once (`OptimalSpread`). Results are bit-identical to computing afresh.
+ * (Remembering whole decisions keyed on the inputs was tried and measured slower: on the recorded spot
+ * session the inputs repeat in 7 % of decisions (1,871 of 26,396), since OFI moves with every trade.)
+ */
 export class AsV1AlphaQuoter implements Quoter {
+  /** The model has no depth-imbalance term (see the module doc). */
+  readonly readsDepthImbalance = false;
   private readonly params: AsV1AlphaParams;
+  private readonly spread: OptimalSpread;
+  /** The previous intent, whose legs a new intent may share. */
+  private last: QuoteIntent | undefined;
 
   /**
    * @param params validated 'as-v1-alpha' parameters (see model-params.ts).
@@ -37,17 +51,24 @@ export class AsV1AlphaQuoter implements Quoter {
    */
   constructor(params: AsV1AlphaParams) {
     this.params = AsV1AlphaParamsSchema.parse(params);
+    this.spread = new OptimalSpread(this.params.gamma, this.params.horizonSec, this.params.kPerTick);
   }
 
   /**
    * @param view market state, signals and inventory at decision time.
    * @returns the quotes to hold: both legs absent with 'book-not-ready' when a side is empty, the mid is
    *   missing or the book is crossed; 'no-volatility-yet' while σ is undefined; otherwise a leg per side
-   *   unless that side hits the inventory limit.
+   *   unless that side hits the inventory limit. Legs may be shared with the previous intent (immutable).
    * @throws RangeError on an invariant violation: non-finite σ/mid/inventory, or a computed quote that is
    *   not a positive safe integer tick.
    */
   decide(view: QuoterView): QuoteIntent {
+    const result = this.compute(view, this.last);
+    this.last = result;
+    return result;
+  }
+
+  private compute(view: QuoterView, last: QuoteIntent | undefined): QuoteIntent {
     const { bestBidTicks, bestAskTicks, midTicks, sigmaTicksPerSqrtSec } = view;
     if (bestBidTicks === undefined || bestAskTicks === undefined || midTicks === undefined) {
       return noQuotes(view, 'book-not-ready');
@@ -59,10 +80,7 @@ export class AsV1AlphaQuoter implements Quoter {
     const q = view.inventoryLots / p.quoteSizeLots;
     const reservation = reservationPriceTicks(midTicks, q, p.gamma, sigmaTicksPerSqrtSec, p.horizonSec);
     const centre = reservation + clamp(p.betaOfiTicks * view.ofi, MAX_OFI_SHIFT_TICKS);
-    const spread = Math.max(
-      optimalSpreadTicks(p.gamma, sigmaTicksPerSqrtSec, p.horizonSec, p.kPerTick),
-      p.minSpreadTicks,
-    );
+    const spread = Math.max(this.spread.ticks(sigmaTicksPerSqrtSec), p.minSpreadTicks);
     const half = spread / 2;
 
     const bidTicks = Math.min(Math.floor(centre - half + ROUNDING_EPS_TICKS), bestAskTicks - 1);
@@ -70,29 +88,35 @@ export class AsV1AlphaQuoter implements Quoter {
 
     const bidAllowed = view.inventoryLots + p.quoteSizeLots <= p.maxInventoryLots;
     const askAllowed = view.inventoryLots - p.quoteSizeLots >= -p.maxInventoryLots;
-    return {
-      bid: bidAllowed ? leg(bidTicks, p.quoteSizeLots) : undefined,
-      ask: askAllowed ? leg(askTicks, p.quoteSizeLots) : undefined,
-      bidReason: bidAllowed ? 'quote' : 'inventory-limit',
-      askReason: askAllowed ? 'quote' : 'inventory-limit',
-      decidedAtUs: view.nowUs,
-      midTicks,
-    };
+    return intent(
+      bidAllowed ? leg(bidTicks, p.quoteSizeLots, last?.bid) : undefined,
+      askAllowed ? leg(askTicks, p.quoteSizeLots, last?.ask) : undefined,
+      bidAllowed ? 'quote' : 'inventory-limit',
+      askAllowed ? 'quote' : 'inventory-limit',
+      view,
+    );
   }
 }
 
-function noQuotes(view: QuoterView, reason: QuoteReason): QuoteIntent {
-  return {
-    bid: undefined,
-    ask: undefined,
-    bidReason: reason,
-    askReason: reason,
-    decidedAtUs: view.nowUs,
-    midTicks: view.midTicks,
-  };
+function intent(
+  bid: QuoteLeg | undefined,
+  ask: QuoteLeg | undefined,
+  bidReason: QuoteReason,
+  askReason: QuoteReason,
+  view: QuoterView,
+): QuoteIntent {
+  return { bid, ask, bidReason, askReason, decidedAtUs: view.nowUs, midTicks: view.midTicks };
 }
 
-function leg(priceTicks: number, sizeLots: number): QuoteLeg {
+function noQuotes(view: QuoterView, reason: QuoteReason): QuoteIntent {
+  return intent(undefined, undefined, reason, reason, view);
+}
+
+/** A leg at `priceTicks` × `sizeLots`: `previous` itself when it is that leg (legs are immutable). */
+function leg(priceTicks: number, sizeLots: number, previous: QuoteLeg | undefined): QuoteLeg {
+  if (previous !== undefined && previous.priceTicks === priceTicks && previous.sizeLots === sizeLots) {
+    return previous;
+  }
   if (!Number.isSafeInteger(priceTicks) || priceTicks <= 0) {
     throw new RangeError(`AsV1AlphaQuoter: computed quote is not a positive integer tick: ${priceTicks}`);
   }

@@ -19,7 +19,8 @@
  * σ over the session of ≈470–770 ticks/√s (10 ms–1 s grids), while this estimator on the 100 ms grid has
  * a median of ≈570 ticks/√s (medians over bookTicker events).
  *
- * Hot path: `update` does a few float operations and no allocation.
+ * Hot path: `update` does a few float operations and no allocation; the σ getters do one multiplication
+ * (the square root is taken once per grid observation, not per read).
  */
 
 /** Construction options for {@link EwmaVolatility}. */
@@ -58,6 +59,8 @@ export class EwmaVolatility {
   private gridMidTicks = 0;
   private gridTimeUs = 0;
   private varianceRate = 0;
+  /** √varianceRate, refreshed with each observation (σ is read on every event, observed once per grid step). */
+  private sigmaLog = 0;
   private count = 0;
 
   /**
@@ -110,7 +113,7 @@ export class EwmaVolatility {
 
   /** σ of ln(mid), per √second; undefined until `warmupObservations` grid returns were seen. */
   sigmaLogPerSqrtSec(): number | undefined {
-    return this.count >= this.warmup ? Math.sqrt(this.varianceRate) : undefined;
+    return this.count >= this.warmup ? this.sigmaLog : undefined;
   }
 
   /**
@@ -118,13 +121,14 @@ export class EwmaVolatility {
    * `warmupObservations` grid returns were seen.
    */
   sigmaTicksPerSqrtSec(): number | undefined {
-    return this.count >= this.warmup ? Math.sqrt(this.varianceRate) * this.lastMidTicks : undefined;
+    return this.count >= this.warmup ? this.sigmaLog * this.lastMidTicks : undefined;
   }
 
   private observe(midTicks: number, gridUs: number): void {
     const r = Math.log(midTicks / this.gridMidTicks);
     const v = (r * r) / ((gridUs - this.gridTimeUs) / 1e6);
     this.varianceRate = this.count === 0 ? v : this.alpha * v + (1 - this.alpha) * this.varianceRate;
+    this.sigmaLog = Math.sqrt(this.varianceRate);
     this.count += 1;
   }
 }

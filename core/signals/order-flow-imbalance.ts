@@ -16,6 +16,7 @@
 
 import type { AggressorSide } from '../market-events.ts';
 
+/** A power of two, like every later capacity (doubling), so ring indices wrap with a mask. */
 const INITIAL_CAPACITY = 256;
 
 /**
@@ -68,7 +69,7 @@ export class TradeFlowImbalance {
     this.newestUs = t;
     this.evict(t);
     if (this.size === this.timesUs.length) this.grow();
-    const slot = (this.head + this.size) % this.timesUs.length;
+    const slot = (this.head + this.size) & (this.timesUs.length - 1);
     this.timesUs[slot] = t;
     if (aggressor === 'buy') {
       this.signedLots[slot] = sizeLots;
@@ -94,14 +95,14 @@ export class TradeFlowImbalance {
   /** Drops trades with time ≤ nowUs − window. */
   private evict(nowUs: number): void {
     const cutoffUs = nowUs - this.windowUs;
-    const capacity = this.timesUs.length;
+    const mask = this.timesUs.length - 1;
     while (this.size > 0) {
       const t = this.timesUs[this.head] ?? Infinity;
       if (t > cutoffUs) break;
       const lots = this.signedLots[this.head] ?? 0;
       if (lots > 0) this.buyLots -= lots;
       else this.sellLots += lots;
-      this.head = (this.head + 1) % capacity;
+      this.head = (this.head + 1) & mask;
       this.size -= 1;
     }
   }

@@ -162,7 +162,7 @@ export class SimulatedVenue implements ExecutionVenue {
       else filledAsk += lots;
       o.openLots -= lots;
       if (o.openLots === 0) {
-        orders.splice(i, 1);
+        removeAt(orders, i);
         i--;
         this.liveCount--;
       }
@@ -286,6 +286,12 @@ export class SimulatedVenue implements ExecutionVenue {
 
   private removeOrder(o: SimOrder): void {
     const i = this.orders.indexOf(o);
-    if (i >= 0) this.orders.splice(i, 1);
+    if (i >= 0) removeAt(this.orders, i);
   }
+}
+
+/** Removes element `i` of a small array in place, keeping the order (no array allocated, unlike splice). */
+function removeAt<T>(a: T[], i: number): void {
+  for (let j = i + 1; j < a.length; j++) a[j - 1] = a[j]!;
+  a.pop();
 }

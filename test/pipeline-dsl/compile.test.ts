@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { PipelineValidationError } from '../../pipeline-dsl/errors.ts';
 import { compilePipeline, loadPipelineFile } from '../../pipeline-dsl/load.ts';
 import { repoRoot } from '../../app/paths.ts';
+import { resolveStepInput } from '../../pipeline-dsl/inputs.ts';
+import { resolveParams } from '../../pipeline-dsl/params.ts';
 
 const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
 const header = 'apiVersion: mmflow/v1\nkind: Pipeline\nmetadata:\n  name: t\nsteps:\n';
@@ -26,13 +28,18 @@ describe('pipeline compiler', () => {
     expect(plan.contentHash).toMatch(/^[0-9a-f]{64}$/);
     const backtest = plan.steps[1];
     expect(backtest?.uses).toBe('backtest');
-    if (backtest?.uses === 'backtest')
-      expect(backtest.with).toEqual({
-        session: SESSION,
-        model: 'as-v1-alpha-btcusdt-spot@1',
-        entryLatencyMs: 5,
-        cancelLatencyMs: 5,
-      });
+    // The inputs are parameters now; with the defaults they render to what the demo always ran.
+    expect(backtest?.with).toEqual({
+      session: '${{ params.session }}',
+      model: '${{ params.model }}',
+      entryLatencyMs: '${{ params.entryLatencyMs }}',
+      cancelLatencyMs: '${{ params.cancelLatencyMs }}',
+    });
+    if (backtest === undefined) return;
+    expect(resolveStepInput(backtest, { params: resolveParams(plan.params), steps: {} })).toEqual({
+      uses: 'backtest',
+      input: { session: SESSION, model: 'as-v1-alpha-btcusdt-spot@1', entryLatencyMs: 5, cancelLatencyMs: 5 },
+    });
   });
 
   it('gives the same hash for the same steps and a different one when an input changes', () => {
@@ -52,26 +59,32 @@ describe('pipeline compiler', () => {
   });
 
   it.each([
-    ['YAML syntax error', 'apiVersion: [\n', ['1:1 : YAML syntax']],
+    [
+      'YAML syntax error',
+      'apiVersion: [\n',
+      ['2:1 : YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    ],
     [
       'wrong apiVersion',
-      'apiVersion: v2\nkind: Pipeline\nmetadata: {name: t}\nsteps: [{id: a, uses: ingest, with: {sources: []}}]\n',
+      `apiVersion: v2\nkind: Pipeline\nmetadata: {name: t}\nsteps: [{id: a, uses: backtest, with: {session: ${SESSION}, model: m}}]\n`,
       ['1:13 apiVersion: Invalid input: expected "mmflow/v1"'],
     ],
     [
       'unknown top-level field',
-      `${header}  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\nschedule: x\n`,
-      ['7:1 schedule: unknown field "schedule"'],
+      `${header}  - {id: a, uses: backtest, with: {session: ${SESSION}, model: m}}\nspec: x\n`,
+      ['7:1 spec: unknown field "spec"'],
     ],
     [
       'unknown step type',
       `${header}  - id: a\n    uses: retrain\n`,
-      ['7:11 steps[0].uses: unknown step type "retrain"; known: ingest, backtest'],
+      [
+        '7:11 steps[0].uses: unknown step type "retrain"; known: ingest, backtest, validate-market-data, wait, approve',
+      ],
     ],
     [
       'bad step id',
       `${header}  - id: A_1\n    uses: backtest\n`,
-      ['6:9 steps[0].id: expected a lower-case identifier'],
+      ['6:9 steps[0].id: expected a step id: a lower-case letter'],
     ],
     [
       'wrong type in with',
@@ -129,8 +142,8 @@ describe('pipeline compiler', () => {
       `${header}  - id: a\n    uses: bogus\n  - id: b\n    uses: backtest\n    needs: [zz]\n    with:\n      session: 12\n      model: m\n`,
     );
     expect(errors).toEqual([
-      '7:11 steps[0].uses: unknown step type "bogus"; known: ingest, backtest',
-      '10:13 steps[1].needs[0]: unknown step "zz"',
+      '7:11 steps[0].uses: unknown step type "bogus"; known: ingest, backtest, validate-market-data, wait, approve',
+      '10:13 steps[1].needs[0]: unknown step "zz"; steps: a, b',
       '12:16 steps[1].with.session: Invalid input: expected string, received number',
     ]);
   });

@@ -3,99 +3,87 @@
  * to completion; ingesting twice leaves the same row counts; the backtest workflow's KPIs are stored
  * and equal the same backtest run directly (same code, same numbers).
  */
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestRecordedSession, findSession } from '../../activities/recorded-backtest.ts';
-import { createLogger } from '../../app/logger.ts';
-import { dataDir, repoRoot, workflowsPath } from '../../app/paths.ts';
-import { DEFAULT_MODEL_VERSION_ID, ensureBuiltInModels } from '../../app/seed-models.ts';
-import { createWorker } from '../../app/worker.ts';
+import { dataDir, repoRoot } from '../../app/paths.ts';
+import { DEFAULT_MODEL_VERSION_ID } from '../../app/seed-models.ts';
 import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../../core/quoting/model-params.ts';
-import { createPool } from '../../db/pool.ts';
 import { getBacktestRun } from '../../db/repositories/backtest-runs.ts';
 import { countRows } from '../../db/repositories/counts.ts';
 import { loadPipelineFile } from '../../pipeline-dsl/load.ts';
 import { backtestWorkflow, ingestWorkflow, pipelineWorkflow } from '../../workflows/index.ts';
 import { headlineKpis } from '../../workflows/types.ts';
-import { PIPELINE_KEY } from '../../workflows/search-attributes.ts';
-import { testServices } from '../setup/services.ts';
+import { completedBacktest } from '../../workflows/pipeline/report.ts';
+import { MODEL_VERSION_KEY, PIPELINE_KEY } from '../../workflows/search-attributes.ts';
+import { startHarness, uniqueId, type Harness } from './harness.ts';
 
 const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
-const TASK_QUEUE = `test-pipeline-${process.pid}`;
 
+let h: Harness;
 let db: Pool;
-let worker: Worker;
-let workerRun: Promise<void>;
 let client: Client;
-let connection: Connection;
-const closeWorker: (() => Promise<void>)[] = [];
+let TASK_QUEUE: string;
 
 beforeAll(async () => {
-  const services = testServices();
-  db = createPool(services.databaseUrl);
-  await ensureBuiltInModels(db);
-  const log = createLogger('test', 'warn');
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath });
-  const created = await createWorker({
-    temporalAddress: services.temporalAddress,
-    namespace: services.namespace,
-    db,
-    dataDir: dataDir(),
-    log,
-    workflowBundle,
-    taskQueue: TASK_QUEUE,
-  });
-  worker = created.worker;
-  workerRun = worker.run();
-  closeWorker.push(() => created.connection.close());
-  connection = await Connection.connect({ address: services.temporalAddress });
-  client = new Client({ connection, namespace: services.namespace });
+  h = await startHarness('pipeline');
+  ({ db, client, taskQueue: TASK_QUEUE } = h);
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  for (const close of closeWorker) await close();
-  await connection?.close();
-  await db?.end();
+  await h?.close();
 });
-
-const uniqueId = (name: string): string => `${name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
 
 describe('workflows on a real Temporal server', () => {
   it('runs the demo pipeline to completion, ingesting then backtesting', async () => {
-    const plan = await loadPipelineFile(resolve(repoRoot, 'pipelines/demo.yaml'));
+    const pipeline = await loadPipelineFile(resolve(repoRoot, 'pipelines/demo.yaml'));
     const workflowId = uniqueId('pipeline-demo');
     const result = await client.workflow.execute(pipelineWorkflow, {
-      args: [{ plan }],
+      args: [{ pipeline, params: {} }],
       taskQueue: TASK_QUEUE,
       workflowId,
     });
 
     expect(result.pipeline).toBe('demo');
-    expect(result.contentHash).toBe(plan.contentHash);
-    expect(result.steps.map((s) => [s.id, s.workflowId])).toEqual([
-      ['ingest', `${workflowId}.ingest`],
-      ['backtest', `${workflowId}.backtest`],
+    expect(result.outcome).toBe('completed');
+    expect(result.contentHash).toBe(pipeline.contentHash);
+    expect(result.steps.map((s) => [s.id, s.workflowIds])).toEqual([
+      ['ingest', [`${workflowId}.ingest`]],
+      ['backtest', [`${workflowId}.backtest`]],
     ]);
-    const ingest = result.steps[0];
-    if (ingest?.uses !== 'ingest') throw new Error('first step must be ingest');
     // 66,087 one-minute candles and 19,904 trades in the recordings (shared/data/README.md).
-    expect(ingest.result.files.map((f) => f.rowsRead)).toEqual([66_087, 19_904]);
+    expect(result.steps[0]?.outputs).toMatchObject({
+      rowsRead: 66_087 + 19_904,
+      files: 2,
+      datasets: [
+        { venue: 'binance-spot', symbol: 'BTCUSDT', kind: 'klines', interval: '1m' },
+        { venue: 'binance-spot', symbol: 'BTCUSDT', kind: 'trades', interval: null },
+      ],
+    });
+    const ingest = await client.workflow.getHandle<typeof ingestWorkflow>(`${workflowId}.ingest`).result();
+    expect(ingest.files.map((f) => f.rowsRead)).toEqual([66_087, 19_904]);
     expect(await countRows(db, 'ohlcv')).toBeGreaterThanOrEqual(66_087);
     expect(await countRows(db, 'trades')).toBeGreaterThanOrEqual(19_904);
 
-    const backtest = result.steps[1];
-    if (backtest?.uses !== 'backtest') throw new Error('second step must be backtest');
-    expect(backtest.result.modelVersionId).toBe(DEFAULT_MODEL_VERSION_ID);
-    expect(backtest.result.kpis.events).toBeGreaterThan(20_000);
+    const backtest = completedBacktest(result);
+    expect(backtest?.outputs.modelVersionId).toBe(DEFAULT_MODEL_VERSION_ID);
+    expect(backtest?.outputs.events).toBeGreaterThan(20_000);
+    // Parameters were rendered into the step input (defaults of demo.yaml).
+    expect(backtest?.input).toEqual({
+      session: SESSION,
+      model: DEFAULT_MODEL_VERSION_ID,
+      entryLatencyMs: 5,
+      cancelLatencyMs: 5,
+    });
 
-    // Children are visible with the pipeline search attribute.
+    // Children are visible with the pipeline search attribute, the backtest with its model version.
     const description = await client.workflow.getHandle(`${workflowId}.backtest`).describe();
     expect(description.typedSearchAttributes.get(PIPELINE_KEY)).toBe('demo');
+    expect(description.typedSearchAttributes.get(MODEL_VERSION_KEY)).toBe(DEFAULT_MODEL_VERSION_ID);
+    const parent = await client.workflow.getHandle(workflowId).describe();
+    expect(parent.typedSearchAttributes.get(MODEL_VERSION_KEY)).toBe(DEFAULT_MODEL_VERSION_ID);
   });
 
   it('ingesting the same files twice leaves the same row counts', async () => {
@@ -131,7 +119,12 @@ describe('workflows on a real Temporal server', () => {
     const countsAfterSecond = [await countRows(db, 'ohlcv'), await countRows(db, 'trades')];
 
     expect(first.rowsRead).toBe(66_087 + 13_655);
-    expect(first.rowsInserted).toBe(first.rowsRead);
+    // Other test files of the run may have stored these datasets already: count them, not the inserts.
+    const { rows } = await db.query<{ klines: string; trades: string }>(
+      `SELECT (SELECT count(*) FROM ohlcv WHERE venue = 'binance-spot' AND symbol = 'ETHUSDT' AND "interval" = '1m') AS klines,
+              (SELECT count(*) FROM trades WHERE venue = 'binance-usdm' AND symbol = 'ETHUSDT') AS trades`,
+    );
+    expect(rows[0]).toEqual({ klines: '66087', trades: '13655' });
     expect(second.rowsRead).toBe(first.rowsRead);
     expect(second.rowsInserted).toBe(0);
     expect(countsAfterSecond).toEqual(countsAfterFirst);

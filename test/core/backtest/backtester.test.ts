@@ -129,6 +129,34 @@ describe('runBacktest failure paths and other markets', () => {
     expect(JSON.stringify(r)).not.toMatch(/NaN|Infinity/);
   });
 
+  it('reports null times when no event carried an exchange time (a spot snapshot has none)', () => {
+    const instrument: Instrument = {
+      venue: 'binance-spot',
+      symbol: 'BTCUSDT',
+      tickSize: '0.01',
+      lotSize: '0.00001',
+      makerFeeBps: 0,
+      takerFeeBps: 0,
+    };
+    const snapshot: MarketEvent = {
+      kind: 'snapshot',
+      lastUpdateId: 1,
+      bids: [[100, 1]],
+      asks: [[101, 1]],
+      recvTimeUs: 5,
+      exchTimeMs: undefined,
+    };
+    const r = runBacktest([snapshot], {
+      instrument,
+      market: 'spot',
+      params: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+      entryLatencyUs: 0,
+      cancelLatencyUs: 0,
+    });
+    expect(r.counters.events).toBe(1);
+    expect(r.session).toMatchObject({ firstEventUs: null, lastEventUs: null, durationSec: 0 });
+  });
+
   it('runs a USDⓈ-M session (pu-chained book) without a pull', async () => {
     const s = await load(USDM_BTC_2408);
     const r = runBacktest(s.events, {

@@ -47,12 +47,14 @@ describe('BinanceBookSync — spot', () => {
   it('buffers until the snapshot, drops u <= lastUpdateId, applies the straddling diff, then chains U == prev u + 1', () => {
     const { book, sync, appliedUs } = setup('spot');
     expect(sync.state).toBe('awaiting-snapshot');
+    expect(sync.synced).toBe(false);
     expect(sync.onDiff(diff(1, 5))).toBe('buffered');
     expect(sync.onDiff(diff(6, 10))).toBe('buffered'); // u == lastUpdateId → stale
     expect(sync.onDiff(diff(11, 14, { bids: [[100, 9]] }))).toBe('buffered'); // U == L + 1 ≤ u
     expect(book.levelCount('bid')).toBe(0);
     expect(sync.onSnapshot(snap(10))).toBe('applied');
     expect(sync.state).toBe('synced');
+    expect(sync.synced).toBe(true);
     expect(sync.staleDropped).toBe(2);
     expect(sync.applied).toBe(1);
     expect(sync.updateId).toBe(14);
@@ -83,6 +85,7 @@ describe('BinanceBookSync — spot', () => {
     expect(sync.onDiff(diff(11, 12))).toBe('applied');
     expect(sync.onDiff(diff(14, 15))).toBe('gap'); // 13 missing
     expect(sync.state).toBe('out-of-sync');
+    expect(sync.synced).toBe(false);
     expect([sync.gaps, sync.resyncRequests, resyncs.length]).toEqual([1, 1, 1]);
     expect(book.bestBidTicks()).toBeUndefined();
     expect(sync.onDiff(diff(16, 18, { bids: [[100, 4]] }))).toBe('buffered');

@@ -262,6 +262,42 @@ describe('QuotingEngine', () => {
     expect(engine.counters.pulls).toBe(1);
   });
 
+  it('computes the depth imbalance only for a quoter that reads it (same actions either way)', () => {
+    const run = (readsDepthImbalance: boolean | undefined) => {
+      const seen: number[] = [];
+      const actions: OrderAction[] = [];
+      const touch = new TouchQuoter(1);
+      const quoter: Quoter = {
+        decide: (v) => {
+          seen.push(v.depthImbalance);
+          return touch.decide(v);
+        },
+        ...(readsDepthImbalance === undefined ? {} : { readsDepthImbalance }),
+      };
+      const engine = new QuotingEngine({
+        market: 'spot',
+        clock: new ManualClock(0),
+        quoter,
+        executor: new OrderExecutor('e'),
+        venue: { submit: (a) => actions.push(a) },
+        params: PARAMS,
+        quotePerTickLot: 1,
+      });
+      // L1 depth 5/5 (raw DI 0), then 15/5 (0.5), then 30/5 (0.714…): the third has a non-zero z-score.
+      engine.onMarketEvent(snapshot(100, [[100, 5]], [[102, 5]]));
+      engine.onMarketEvent(diff(101, 101, [[100, 15]], []));
+      engine.onMarketEvent(diff(102, 102, [[100, 30]], []));
+      return { seen, actions };
+    };
+    const reads = run(undefined);
+    expect(reads.seen.slice(0, 2)).toEqual([0, 0]);
+    expect(reads.seen[2]).toBeGreaterThan(0);
+    expect(run(true).seen).toEqual(reads.seen);
+    const skips = run(false);
+    expect(skips.seen).toEqual([0, 0, 0]);
+    expect(skips.actions).toEqual(reads.actions);
+  });
+
   it('ignores bookTicker events (counted)', () => {
     const { engine, take } = recordingEngine();
     engine.onMarketEvent({

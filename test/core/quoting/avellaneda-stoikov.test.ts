@@ -1,5 +1,10 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
-import { optimalSpreadTicks, reservationPriceTicks } from '../../../core/quoting/avellaneda-stoikov.ts';
+import {
+  OptimalSpread,
+  optimalSpreadTicks,
+  reservationPriceTicks,
+} from '../../../core/quoting/avellaneda-stoikov.ts';
 
 describe('Avellaneda–Stoikov (2008) eqs. (29)–(30), in ticks', () => {
   it('reservation price: s=100000, q=2, γ=0.01, σ=3 ticks/√s, τ=60 s', () => {
@@ -37,5 +42,44 @@ describe('Avellaneda–Stoikov (2008) eqs. (29)–(30), in ticks', () => {
     expect(() => optimalSpreadTicks(0, 1, 1, 1)).toThrow(/gamma/);
     expect(() => optimalSpreadTicks(0.1, Number.NaN, 1, 1)).toThrow(/sigma/);
     expect(() => optimalSpreadTicks(0.1, 1, Number.POSITIVE_INFINITY, 1)).toThrow(/horizonSec/);
+  });
+});
+
+describe('OptimalSpread (eq. (30) with γ, τ, k fixed)', () => {
+  it('gives the hand-computed spread and repeats it for a repeated σ', () => {
+    const spread = new OptimalSpread(0.01, 60, 0.8);
+    expect(spread.ticks(3)).toBeCloseTo(7.884504, 6); // as optimalSpreadTicks(0.01, 3, 60, 0.8) above
+    expect(spread.ticks(3)).toBe(optimalSpreadTicks(0.01, 3, 60, 0.8));
+    expect(spread.ticks(0)).toBe(optimalSpreadTicks(0.01, 0, 60, 0.8)); // 200·ln(1.0125) = 2.484504
+    expect(spread.ticks(0)).toBeCloseTo(2.484504, 6);
+  });
+
+  it('is bit-identical to optimalSpreadTicks for any inputs and σ sequence (property)', () => {
+    const pos = fc.double({ min: 1e-9, max: 10, noNaN: true });
+    fc.assert(
+      fc.property(
+        pos,
+        fc.double({ min: 0, max: 3600, noNaN: true }),
+        pos,
+        fc.array(fc.constantFrom(0, 0.5, 3, 570.25, 1e4), { maxLength: 20 }),
+        (gamma, horizonSec, kPerTick, sigmas) => {
+          const spread = new OptimalSpread(gamma, horizonSec, kPerTick);
+          for (const s of sigmas) {
+            expect(Object.is(spread.ticks(s), optimalSpreadTicks(gamma, s, horizonSec, kPerTick))).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('throws on invalid inputs', () => {
+    expect(() => new OptimalSpread(0, 60, 0.8)).toThrow(/gamma/);
+    expect(() => new OptimalSpread(0.01, -1, 0.8)).toThrow(/horizonSec/);
+    expect(() => new OptimalSpread(0.01, 60, 0)).toThrow(/kPerTick/);
+    const spread = new OptimalSpread(0.01, 60, 0.8);
+    expect(() => spread.ticks(-1)).toThrow(/sigma/);
+    expect(() => spread.ticks(Number.NaN)).toThrow(/sigma/);
+    expect(() => spread.ticks(Number.POSITIVE_INFINITY)).toThrow(/sigma/);
   });
 });

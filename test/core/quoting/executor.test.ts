@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { OrderExecutor } from '../../../core/quoting/executor.ts';
-import type { QuoteIntent, WorkingOrder } from '../../../core/quoting/intent.ts';
+import type { OrderAction, QuoteIntent, WorkingOrder } from '../../../core/quoting/intent.ts';
 
 function intent(bid: number | undefined, ask: number | undefined, sizeLots = 10): QuoteIntent {
   return {
@@ -86,6 +86,26 @@ describe('OrderExecutor.reconcile', () => {
     expect(ex.reconcile(intent(99, undefined), [order('a', 'bid', 99, 10, 0)])).toEqual([
       { type: 'place', side: 'bid', priceTicks: 99, sizeLots: 10, clientOrderId: 'mm1-1' },
     ]);
+  });
+
+  it('reconcileInto writes what reconcile returns into a reused array (stale entries after n)', () => {
+    const a = new OrderExecutor('mm1');
+    const b = new OrderExecutor('mm1');
+    const out: OrderAction[] = [];
+    const steps: Array<[QuoteIntent, WorkingOrder[]]> = [
+      [intent(99, 102), [order('x', 'bid', 98), order('y', 'ask', 102, 20)]], // 2 cancels
+      [intent(99, 102), [order('y', 'ask', 102, 20)]], // bid cancel done: 1 place
+      [intent(99, 102), [order('mm1-1', 'bid', 99)]], // ask cancel done: 1 place
+      [intent(99, 102), [order('mm1-1', 'bid', 99), order('mm1-2', 'ask', 102)]], // nothing
+    ];
+    for (const [want, working] of steps) {
+      const expected = a.reconcile(want, working);
+      const n = b.reconcileInto(want, working, out);
+      expect(n).toBe(expected.length);
+      expect(out.slice(0, n)).toEqual(expected);
+    }
+    expect(out.length).toBe(2); // the first step's two cancels were overwritten, never truncated
+    expect(b.pendingCancelIds.size).toBe(0);
   });
 
   it('rejects an invalid client id prefix', () => {

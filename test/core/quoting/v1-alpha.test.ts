@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import { AsV1AlphaQuoter } from '../../../core/quoting/v1-alpha.ts';
 import type { AsV1AlphaParams } from '../../../core/quoting/model-params.ts';
@@ -127,6 +128,47 @@ describe('AsV1AlphaQuoter', () => {
       'no-volatility-yet',
       'no-volatility-yet',
     ]);
+  });
+
+  it('shares an unchanged leg object with the previous intent (legs are immutable)', () => {
+    const q = new AsV1AlphaQuoter(PARAMS);
+    const first = q.decide(view());
+    const again = q.decide(view({ nowUs: 1_723_161_255_000_100, depthImbalance: 2 })); // DI is not an input
+    expect(again).not.toBe(first);
+    expect(again.decidedAtUs).toBe(1_723_161_255_000_100);
+    expect(again.bid).toBe(first.bid);
+    expect(again.ask).toBe(first.ask);
+    // ofi 0.1 moves the centre by 0.5 tick: bid 99997 (a new leg), ask still 100005 (the same leg object)
+    const moved = q.decide(view({ ofi: 0.1 }));
+    expect(moved.bid).toEqual({ priceTicks: 99_997, sizeLots: 10 });
+    expect(moved.bid).not.toBe(first.bid);
+    expect(moved.ask).toBe(first.ask);
+    expect(q.readsDepthImbalance).toBe(false);
+  });
+
+  it('decides exactly as a fresh quoter on any sequence of views (property: shared legs never change a result)', () => {
+    const views = fc.record({
+      nowUs: fc.constantFrom(1_000, 2_000),
+      bestBidTicks: fc.constantFrom(100_000, 100_001, undefined),
+      bestAskTicks: fc.constantFrom(100_001, 100_003),
+      sigmaTicksPerSqrtSec: fc.constantFrom(0, 3, 40, undefined),
+      ofi: fc.constantFrom(0, 0.1, -1, 0.5),
+      depthImbalance: fc.constantFrom(0, 1.5),
+      inventoryLots: fc.constantFrom(0, 20, -25, 45),
+    });
+    fc.assert(
+      fc.property(fc.array(views, { maxLength: 40 }), (seq) => {
+        const memo = new AsV1AlphaQuoter(PARAMS);
+        for (const v of seq) {
+          const full: QuoterView = {
+            ...v,
+            midTicks: v.bestBidTicks === undefined ? undefined : (v.bestBidTicks + v.bestAskTicks) / 2,
+          };
+          expect(memo.decide(full)).toEqual(new AsV1AlphaQuoter(PARAMS).decide(full));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('fails loudly on invariant violations and invalid params', () => {

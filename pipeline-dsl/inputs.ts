@@ -1,0 +1,78 @@
+/**
+ * Run-time side of step inputs: renders a plan step's `with` template against the run's context and
+ * validates the result with the step type's input schema, giving a typed input. Pure and
+ * deterministic: usable inside the pipeline workflow (and by the main job, for a step that only uses
+ * params).
+ */
+import type { z } from 'zod';
+import { formatPath } from './errors.ts';
+import type { PlanStep } from './plan-types.ts';
+import {
+  approveStepInputSchema,
+  backtestStepInputSchema,
+  ingestStepInputSchema,
+  validateMarketDataStepInputSchema,
+  waitStepInputSchema,
+  type ApproveStepInput,
+  type BacktestStepInput,
+  type IngestStepInput,
+  type ValidateMarketDataStepInput,
+  type WaitStepInput,
+} from './steps.ts';
+import type { EvalContext } from './expr/evaluate.ts';
+import { ExpressionError } from './expr/errors.ts';
+import { renderTemplate } from './expr/template.ts';
+
+export type ResolvedStepInput =
+  | { readonly uses: 'ingest'; readonly input: IngestStepInput }
+  | { readonly uses: 'backtest'; readonly input: BacktestStepInput }
+  | { readonly uses: 'validate-market-data'; readonly input: ValidateMarketDataStepInput }
+  | { readonly uses: 'wait'; readonly input: WaitStepInput }
+  | { readonly uses: 'approve'; readonly input: ApproveStepInput };
+
+/** The input of a step could not be rendered or does not satisfy its schema (a permanent error). */
+export class StepInputError extends Error {
+  constructor(
+    readonly stepId: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`step "${stepId}": invalid input: ${problems.join('; ')}`);
+    this.name = 'StepInputError';
+  }
+}
+
+/**
+ * Renders `step.with` in `ctx` (`item` set for one run of a forEach step) and validates it.
+ * @throws StepInputError naming the step and each field (`with.session: …`)
+ */
+export function resolveStepInput(step: PlanStep, ctx: EvalContext): ResolvedStepInput {
+  let rendered;
+  try {
+    rendered = renderTemplate(step.with, ctx);
+  } catch (err) {
+    if (err instanceof ExpressionError) throw new StepInputError(step.id, [err.message]);
+    throw err;
+  }
+  const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
+    const result = schema.safeParse(rendered);
+    if (result.success) return result.data;
+    throw new StepInputError(
+      step.id,
+      result.error.issues.map((i) => `${formatPath(['with', ...i.path])}: ${i.message}`),
+    );
+  };
+  switch (step.uses) {
+    case 'ingest':
+      return { uses: 'ingest', input: parse(ingestStepInputSchema) };
+    case 'backtest':
+      return { uses: 'backtest', input: parse(backtestStepInputSchema) };
+    case 'validate-market-data':
+      return { uses: 'validate-market-data', input: parse(validateMarketDataStepInputSchema) };
+    case 'wait':
+      return { uses: 'wait', input: parse(waitStepInputSchema) };
+    case 'approve':
+      return { uses: 'approve', input: parse(approveStepInputSchema) };
+    default:
+      throw new StepInputError(step.id, [`unknown step type "${step.uses}"`]);
+  }
+}

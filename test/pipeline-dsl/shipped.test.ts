@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../../app/paths.ts';
+import { compilePipeline, loadPipelineFile } from '../../pipeline-dsl/load.ts';
+import { resolveStepInput } from '../../pipeline-dsl/inputs.ts';
+import { resolveParams } from '../../pipeline-dsl/params.ts';
+import { canonicalJson } from '../../pipeline-dsl/plan.ts';
+
+const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
+
+describe('shipped pipelines', () => {
+  it('demo.yaml: two steps, params with the defaults the main job ran with', async () => {
+    const plan = await loadPipelineFile(join(repoRoot, 'pipelines/demo.yaml'));
+    expect(plan.steps.map((s) => [s.id, s.uses, s.kind, s.needs])).toEqual([
+      ['ingest', 'ingest', 'workflow', []],
+      ['backtest', 'backtest', 'workflow', ['ingest']],
+    ]);
+    expect(plan.schedule).toBeUndefined();
+    expect(plan.concurrency).toBe(4);
+    expect(Object.keys(plan.params)).toEqual(['session', 'model', 'entryLatencyMs', 'cancelLatencyMs']);
+    expect(plan.steps[1]?.timeoutMs).toBe(30 * 60_000);
+    const ingest = plan.steps[0];
+    if (ingest === undefined) throw new Error('no ingest step');
+    const resolved = resolveStepInput(ingest, { params: resolveParams(plan.params), steps: {} });
+    expect(resolved.uses === 'ingest' && resolved.input.sources.map((s) => s.kind)).toEqual([
+      'klines',
+      'trades',
+    ]);
+  });
+
+  it('ingest-binance.yaml: daily schedule, parallel ingests, a forEach check per ingested dataset', async () => {
+    const plan = await loadPipelineFile(join(repoRoot, 'pipelines/ingest-binance.yaml'));
+    expect(plan.schedule).toEqual({
+      cron: ['15 2 * * *'],
+      timezone: 'UTC',
+      overlap: 'skip',
+      catchupWindowMs: 86_400_000,
+      pauseOnFailure: true,
+      jitterMs: 300_000,
+      paused: false,
+      params: {},
+    });
+    expect(plan.steps.map((s) => [s.id, s.needs, s.forEach])).toEqual([
+      ['ingestKlines', [], undefined],
+      ['ingestTrades', [], undefined],
+      ['validateKlines', ['ingestKlines'], 'steps.ingestKlines.outputs.datasets'],
+      ['validateTrades', ['ingestTrades'], 'steps.ingestTrades.outputs.datasets'],
+    ]);
+    expect(plan.steps[0]?.retry).toEqual({
+      maximumAttempts: 3,
+      initialIntervalMs: 30_000,
+      backoffCoefficient: 2,
+      maximumIntervalMs: 600_000,
+    });
+    // Without maximumInterval, Temporal's default: 100 × initialInterval.
+    expect(plan.steps[1]?.retry?.maximumIntervalMs).toBe(3_000_000);
+    const check = plan.steps[2];
+    if (check === undefined) throw new Error('no check step');
+    const ctx = {
+      params: resolveParams(plan.params),
+      steps: {},
+      item: { venue: 'binance-spot', symbol: 'ETHUSDT', kind: 'klines', interval: '1m' },
+    };
+    expect(resolveStepInput(check, ctx)).toEqual({
+      uses: 'validate-market-data',
+      input: {
+        venue: 'binance-spot',
+        symbol: 'ETHUSDT',
+        kind: 'klines',
+        interval: '1m',
+        failOnImpossible: true,
+      },
+    });
+  });
+});
+
+describe('content hash', () => {
+  const text = read('pipelines/demo.yaml');
+  const base = compilePipeline('pipelines/demo.yaml', text);
+
+  it('is sha256 over the canonical JSON of the plan without file and hash', () => {
+    const { file: _file, contentHash, ...body } = base;
+    expect(contentHash).toBe(createHash('sha256').update(canonicalJson(body)).digest('hex'));
+  });
+
+  it('does not change with the file name, comments, blank lines, key order or YAML style', () => {
+    const restyled = text
+      .replace(/^#.*\n/gm, '')
+      .replace('steps:\n', '# the steps\n\nsteps:\n')
+      .replace(
+        '    uses: backtest\n    needs: [ingest]\n',
+        '    needs:\n      - ingest\n    uses: "backtest"\n',
+      );
+    expect(restyled).not.toBe(text);
+    expect(compilePipeline('elsewhere/copy.yaml', restyled).contentHash).toBe(base.contentHash);
+  });
+
+  it('changes when anything that runs changes', () => {
+    const variants = [
+      text.replace('default: 5\n', 'default: 6\n'),
+      text.replace('timeout: 30m', 'timeout: 31m'),
+      text.replace('batchSize: 5000', 'batchSize: 4000'),
+      text.replace('tier: demo', 'tier: test'),
+      `${text}concurrency: 2\n`,
+    ];
+    const hashes = new Set(variants.map((v) => compilePipeline('pipelines/demo.yaml', v).contentHash));
+    expect(hashes.size).toBe(variants.length);
+    expect(hashes.has(base.contentHash)).toBe(false);
+  });
+});

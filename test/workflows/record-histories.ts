@@ -1,0 +1,247 @@
+/**
+ * Records the workflow histories replayed by test/workflows/replay.test.ts: real runs of every shipped
+ * pipeline (pipelines/*.yaml) and of hand-built pipelines covering every interpreter feature (params,
+ * `when`, `forEach`, `wait`, `approve` approved / rejected / timed out, `validate-market-data`, the
+ * cancel Update, Continue-As-New), each with its child workflows. Writes
+ * test/fixtures/histories/<name>.json (files named in FROZEN are never overwritten: they pin histories
+ * recorded by an older interpreter, to prove `patched()` branches still replay).
+ *
+ * Run: `npx tsx test/workflows/record-histories.ts [name…]` (default: all). Uses DATABASE_URL /
+ * TEMPORAL_ADDRESS when set, else the embedded services of `mmflow start`; the worker runs in-process
+ * on a task queue of its own. Re-record after an intended change to the workflows' commands, and keep
+ * the old file under a FROZEN name when running histories must still replay (guard with patched()).
+ */
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createLogger } from '../../app/logger.ts';
+import { dataDir, repoRoot, workflowsPath } from '../../app/paths.ts';
+import { ensureBuiltInModels } from '../../app/seed-models.ts';
+import { startServices } from '../../app/services.ts';
+import { createWorker } from '../../app/worker.ts';
+import { createPool } from '../../db/pool.ts';
+import { loadPipelineFile } from '../../pipeline-dsl/load.ts';
+import type { CompiledPipeline } from '../../pipeline-dsl/plan-types.ts';
+import {
+  approveUpdate,
+  cancelUpdate,
+  rejectUpdate,
+  statusQuery,
+} from '../../workflows/pipeline/definitions.ts';
+import { pipelineWorkflow } from '../../workflows/pipeline.ts';
+import type { PipelineInput } from '../../workflows/types.ts';
+import { HISTORIES_DIR, writeFixture, type RecordedExecution } from './history-fixtures.ts';
+import { pipelineOf, step, waitStep } from './plans.ts';
+
+/** Fixture files recorded by an older interpreter version: kept as they are (see the module doc). */
+export const FROZEN: readonly string[] = ['features-before-wait-zero-patch'];
+
+type Recorder = (ctx: RecordContext) => Promise<RecordedExecution[]>;
+
+interface RecordContext {
+  readonly client: Client;
+  readonly taskQueue: string;
+}
+
+/** Every execution of `workflowId`: its runs (Continue-As-New) and, recursively, its children. */
+async function executionsOf(client: Client, workflowId: string): Promise<RecordedExecution[]> {
+  const out: RecordedExecution[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(workflowId, info.runId).fetchHistory();
+    out.push({ workflowId, runId: info.runId, workflowType: info.type, history });
+    for (const event of history.events ?? []) {
+      const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution?.workflowId;
+      if (typeof child === 'string') out.push(...(await executionsOf(client, child)));
+    }
+  }
+  // Oldest run first, so replay order follows the chain.
+  return out.reverse();
+}
+
+async function start(
+  ctx: RecordContext,
+  name: string,
+  input: PipelineInput,
+): Promise<WorkflowHandle<typeof pipelineWorkflow>> {
+  return ctx.client.workflow.start(pipelineWorkflow, {
+    args: [input],
+    taskQueue: ctx.taskQueue,
+    workflowId: `record-${name}-${Date.now()}`,
+  });
+}
+
+async function untilGate(handle: WorkflowHandle): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    if ((await handle.query(statusQuery)).waitingGates.length > 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${handle.workflowId}: the gate never opened`);
+}
+
+function shipped(file: string): Recorder {
+  return async (ctx) => {
+    const pipeline = await loadPipelineFile(resolve(repoRoot, file));
+    const handle = await start(ctx, pipeline.name, { pipeline, params: {} });
+    await handle.result();
+    return executionsOf(ctx.client, handle.workflowId);
+  };
+}
+
+/** Hand-built pipelines exercising every interpreter feature. */
+function featurePipelines(): {
+  readonly approved: CompiledPipeline;
+  readonly rejected: CompiledPipeline;
+  readonly timedOut: CompiledPipeline;
+  readonly cancelled: CompiledPipeline;
+  readonly continued: CompiledPipeline;
+} {
+  const gate = (onTimeout: 'approve' | 'reject' | 'fail', timeoutMs: number) =>
+    step('sign-off', 'approve', {
+      needs: ['fan-out', 'check'],
+      with: { message: 'Go on?', approvers: ['alice'], timeoutMs, onTimeout },
+    });
+  const body = (onTimeout: 'approve' | 'reject' | 'fail', timeoutMs: number) => [
+    waitStep('first', 0),
+    waitStep('skipped', 0, { needs: ['first'], when: 'params.deep' }),
+    waitStep('fan-out', 0, {
+      needs: ['skipped'],
+      forEach: 'params.delays',
+      with: { durationMs: '${{ item }}' },
+    }),
+    step('check', 'validate-market-data', {
+      needs: ['first'],
+      retry: { maximumAttempts: 2, initialIntervalMs: 500, backoffCoefficient: 2, maximumIntervalMs: 1_000 },
+      timeoutMs: 60_000,
+      with: {
+        venue: 'binance-spot',
+        symbol: 'BTCUSDT',
+        kind: 'klines',
+        interval: '1m',
+        failOnImpossible: true,
+      },
+    }),
+    gate(onTimeout, timeoutMs),
+    waitStep('after', 0, {
+      needs: ['sign-off'],
+      with: { durationMs: '${{ steps["fan-out"].outputs.count }}' },
+    }),
+  ];
+  const params = {
+    deep: { type: 'boolean' as const, default: false },
+    delays: { type: 'number[]' as const, default: [10, 20] },
+  };
+  return {
+    approved: pipelineOf('features-approved', body('fail', 600_000), { params, concurrency: 2 }),
+    rejected: pipelineOf('features-rejected', body('fail', 600_000), { params }),
+    timedOut: pipelineOf('features-timed-out', body('approve', 1_000), { params }),
+    cancelled: pipelineOf('features-cancelled', [
+      waitStep('long', 3_600_000),
+      waitStep('later', 0, { needs: ['long'] }),
+    ]),
+    continued: pipelineOf(
+      'features-continued',
+      ['c1', 'c2', 'c3', 'c4'].map((id, i, all) =>
+        waitStep(id, 1, i === 0 ? {} : { needs: [all[i - 1] ?? ''] }),
+      ),
+    ),
+  };
+}
+
+const features: Recorder = async (ctx) => {
+  const p = featurePipelines();
+  const approved = await start(ctx, 'approved', { pipeline: p.approved, params: { delays: [5, 10, 15] } });
+  await untilGate(approved);
+  await approved.executeUpdate(approveUpdate, {
+    args: [{ stepId: 'sign-off', approver: 'alice', reason: 'recorded' }],
+  });
+  const rejected = await start(ctx, 'rejected', { pipeline: p.rejected, params: { deep: true } });
+  await untilGate(rejected);
+  await rejected.executeUpdate(rejectUpdate, {
+    args: [{ stepId: 'sign-off', approver: 'alice', reason: 'recorded' }],
+  });
+  const timedOut = await start(ctx, 'timed-out', { pipeline: p.timedOut, params: {} });
+  const cancelled = await start(ctx, 'cancelled', { pipeline: p.cancelled, params: {} });
+  for (let i = 0; (await cancelled.query(statusQuery)).running.length === 0; i += 1) {
+    if (i > 600) throw new Error('the long wait never started');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await cancelled.executeUpdate(cancelUpdate, { args: [{ by: 'recorder', reason: 'recorded' }] });
+  const continued = await start(ctx, 'continued', {
+    pipeline: p.continued,
+    params: {},
+    historyLengthLimit: 12,
+  });
+  const handles = [approved, rejected, timedOut, cancelled, continued];
+  for (const h of handles) await h.result();
+  const out: RecordedExecution[] = [];
+  for (const h of handles) out.push(...(await executionsOf(ctx.client, h.workflowId)));
+  return out;
+};
+
+const RECORDINGS: Record<string, { readonly description: string; readonly record: Recorder }> = {
+  demo: {
+    description: 'pipelines/demo.yaml run to completion (pipeline, ingest and backtest workflows).',
+    record: shipped('pipelines/demo.yaml'),
+  },
+  'ingest-binance': {
+    description: 'pipelines/ingest-binance.yaml run to completion (pipeline and both ingest workflows).',
+    record: shipped('pipelines/ingest-binance.yaml'),
+  },
+  features: {
+    description:
+      'Hand-built pipelines (test/workflows/record-histories.ts featurePipelines): approve gate approved, rejected, timed out; when, forEach, wait, validate-market-data; cancel Update; Continue-As-New.',
+    record: features,
+  },
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const names = wanted.length > 0 ? wanted : Object.keys(RECORDINGS);
+  const unknown = names.filter((n) => !(n in RECORDINGS));
+  if (unknown.length > 0)
+    throw new Error(
+      `unknown recording(s) ${unknown.join(', ')}; known: ${Object.keys(RECORDINGS).join(', ')}`,
+    );
+  const log = createLogger('record-histories', 'warn');
+  const services = await startServices(log);
+  const db = createPool(services.databaseUrl);
+  await ensureBuiltInModels(db);
+  const taskQueue = `record-histories-${process.pid}`;
+  const ignore = (): void => undefined;
+  const quiet = { log: ignore, trace: ignore, debug: ignore, info: ignore, warn: ignore, error: ignore };
+  const { worker, connection: workerConnection } = await createWorker({
+    temporalAddress: services.temporalAddress,
+    namespace: services.namespace,
+    db,
+    dataDir: dataDir(),
+    log,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: quiet }),
+    taskQueue,
+  });
+  const workerRun = worker.run();
+  const connection = await Connection.connect({ address: services.temporalAddress });
+  try {
+    const client = new Client({ connection, namespace: services.namespace });
+    const existing = await readdir(HISTORIES_DIR);
+    for (const name of names) {
+      if (FROZEN.includes(name)) throw new Error(`${name} is frozen`);
+      const recording = RECORDINGS[name];
+      if (recording === undefined) continue;
+      const executions = await recording.record({ client, taskQueue });
+      const path = await writeFixture(name, recording.description, executions);
+      process.stdout.write(
+        `${path}: ${executions.length} execution(s)${existing.includes(`${name}.json`) ? ' (replaced)' : ''}\n`,
+      );
+    }
+  } finally {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+    await connection.close();
+    await db.end();
+    await services.stop();
+  }
+}
+
+await main();

@@ -1,0 +1,169 @@
+/**
+ * Executes one run of a step (one item of a `forEach` is one run) by kind: a child workflow, an
+ * activity, a durable timer or a human gate. Dispatch is an exhaustive switch over the typed step
+ * call (never an index into the activities by name); per-step `retry` and `timeoutMs` apply to the
+ * activity proxy or the child workflow.
+ */
+import {
+  executeChild,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
+import type { Activities } from '../../activities/index.ts';
+import type { Json, PlanStep, RetrySpec } from '../../pipeline-dsl/plan-types.ts';
+import type { BacktestStepOutputs, IngestStepInput, IngestStepOutputs } from '../../pipeline-dsl/steps.ts';
+import { backtestWorkflow } from '../backtest.ts';
+import { ingestWorkflow } from '../ingest.ts';
+import { MODEL_VERSION_KEY, PIPELINE_KEY } from '../search-attributes.ts';
+import { runGate } from './gates.ts';
+import { toJson } from './json.ts';
+import { WAIT_ZERO_WITHOUT_TIMER } from './patches.ts';
+import type { RunState } from './state.ts';
+import type { StepCall } from './step-call.ts';
+import type { BacktestResult, IngestResult } from '../types.ts';
+
+/** Errors that must not be retried (core/errors.ts taxonomy; see STYLE.md §10). */
+const NON_RETRYABLE = ['PermanentError', 'InvariantViolation'];
+
+/** Activity defaults when a step sets no `retry` / `timeoutMs`. */
+const ACTIVITY_DEFAULTS = {
+  startToCloseTimeoutMs: 10 * 60_000,
+  retry: { maximumAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000 },
+} as const;
+
+function retryPolicy(spec: RetrySpec): RetryPolicy {
+  return {
+    maximumAttempts: spec.maximumAttempts,
+    initialInterval: spec.initialIntervalMs,
+    backoffCoefficient: spec.backoffCoefficient,
+    maximumInterval: spec.maximumIntervalMs,
+    nonRetryableErrorTypes: NON_RETRYABLE,
+  };
+}
+
+/** The declared outputs of an ingest run (datasets: distinct venue/symbol/kind/interval of the sources). */
+export function ingestOutputs(input: IngestStepInput, result: IngestResult): IngestStepOutputs {
+  type Dataset = IngestStepOutputs['datasets'][number];
+  const datasets: Dataset[] = [];
+  for (const source of input.sources) {
+    const dataset: Dataset = {
+      venue: source.venue,
+      symbol: source.symbol,
+      kind: source.kind,
+      interval: source.kind === 'klines' ? source.interval : null,
+    };
+    const same = (d: Dataset): boolean =>
+      d.venue === dataset.venue &&
+      d.symbol === dataset.symbol &&
+      d.kind === dataset.kind &&
+      d.interval === dataset.interval;
+    if (!datasets.some(same)) datasets.push(dataset);
+  }
+  return {
+    rowsRead: result.rowsRead,
+    rowsInserted: result.rowsInserted,
+    files: result.files.length,
+    datasets,
+  };
+}
+
+/** The declared outputs of a backtest run: ids plus the headline KPIs, flat. */
+export function backtestOutputs(result: BacktestResult): BacktestStepOutputs {
+  return {
+    runId: result.runId,
+    modelVersionId: result.modelVersionId,
+    session: result.session,
+    ...result.kpis,
+  };
+}
+
+/** What one run produced. */
+export interface RunOutput {
+  readonly outputs: Json;
+  /** Child workflow id (kind `workflow`), else undefined. */
+  readonly workflowId: string | undefined;
+}
+
+/** Where a run happens. */
+export interface RunPlace {
+  readonly state: RunState;
+  readonly step: PlanStep;
+  /** `<stepId>` or `<stepId>.<index>` for an item of a fan-out. */
+  readonly runKey: string;
+}
+
+function childOptions(place: RunPlace, summary: string, extra: SearchAttributePair[]) {
+  const { step, state, runKey } = place;
+  return {
+    workflowId: `${workflowInfo().workflowId}.${runKey}`,
+    staticSummary: summary,
+    staticDetails: `step "${step.id}" of pipeline ${state.pipeline.name} (plan ${state.pipeline.contentHash.slice(0, 12)})`,
+    typedSearchAttributes: [{ key: PIPELINE_KEY, value: state.pipeline.name }, ...extra],
+    ...(step.retry === undefined ? {} : { retry: retryPolicy(step.retry) }),
+    ...(step.timeoutMs === undefined ? {} : { workflowRunTimeout: step.timeoutMs }),
+  };
+}
+
+function activityOptions(step: PlanStep, summary: string): ActivityOptions {
+  return {
+    startToCloseTimeout: step.timeoutMs ?? ACTIVITY_DEFAULTS.startToCloseTimeoutMs,
+    retry: retryPolicy(step.retry ?? ACTIVITY_DEFAULTS.retry),
+    summary,
+  };
+}
+
+/**
+ * Runs `call` at `place`.
+ * @returns the run's outputs as JSON (child/activity results, `{ waitedMs }`, or the gate decision)
+ * @throws ChildWorkflowFailure / ActivityFailure from the step, ApplicationFailure from a gate that
+ *   timed out with `onTimeout: fail`, CancelledFailure when the pipeline is cancelled
+ */
+export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOutput> {
+  const what = `outputs of step "${place.runKey}"`;
+  switch (call.uses) {
+    case 'ingest': {
+      const options = childOptions(place, `ingest ${call.input.sources.length} file(s) into PostgreSQL`, []);
+      const result = await executeChild(ingestWorkflow, { ...options, args: [call.input] });
+      return { outputs: toJson(ingestOutputs(call.input, result), what), workflowId: options.workflowId };
+    }
+    case 'backtest': {
+      const options = childOptions(place, `backtest ${call.input.model} on ${call.input.session}`, [
+        { key: MODEL_VERSION_KEY, value: call.input.model },
+      ]);
+      const result = await executeChild(backtestWorkflow, { ...options, args: [call.input] });
+      return { outputs: toJson(backtestOutputs(result), what), workflowId: options.workflowId };
+    }
+    case 'validate-market-data': {
+      const { validateMarketData } = proxyActivities<Activities>(
+        activityOptions(
+          place.step,
+          `validate ${call.input.kind} of ${call.input.venue} ${call.input.symbol}`,
+        ),
+      );
+      const report = await validateMarketData({
+        ...call.input,
+        reportId: `dq:${workflowInfo().workflowId}.${place.runKey}`,
+      });
+      return { outputs: toJson(report, what), workflowId: undefined };
+    }
+    case 'wait': {
+      // A zero wait needs no timer (see patches.ts); `patched` only where it changes the commands.
+      if (call.input.durationMs > 0 || !patched(WAIT_ZERO_WITHOUT_TIMER))
+        await sleep(call.input.durationMs, { summary: `wait step "${place.runKey}"` });
+      return { outputs: { waitedMs: call.input.durationMs }, workflowId: undefined };
+    }
+    case 'approve': {
+      const decision = await runGate(place.state, place.runKey, call.input);
+      return { outputs: { ...decision }, workflowId: undefined };
+    }
+    default: {
+      const unknownCall: never = call;
+      return unknownCall;
+    }
+  }
+}
