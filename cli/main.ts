@@ -102,4 +102,86 @@ pipelines
     process.exitCode = await runValidateCommand(files);
   });
 
+pipelines
+  .command('plan')
+  .description('Compile a pipeline file and print its typed, content-hashed plan as JSON.')
+  .argument('<file>')
+  .action(async (file: string) => {
+    const { runPlanCommand } = await import('./pipelines.ts');
+    process.exitCode = await runPlanCommand(file);
+  });
+
+pipelines
+  .command('apply')
+  .description(
+    'Sync Temporal Schedules with the schedule: sections of pipeline files (default: pipelines/*.yaml).',
+  )
+  .argument('[files...]')
+  .option('--prune', 'also delete pipeline-* Schedules that no file declares')
+  .action(async (files: string[], opts: { prune?: boolean }) => {
+    const { runApplyCommand } = await import('./pipeline-ops.ts');
+    process.exitCode = await runApplyCommand(files, { prune: opts.prune === true, dryRun: false });
+  });
+
+pipelines
+  .command('diff')
+  .description('Show what `apply` would change, without changing anything.')
+  .argument('[files...]')
+  .option('--prune', 'include deletes of pipeline-* Schedules that no file declares')
+  .action(async (files: string[], opts: { prune?: boolean }) => {
+    const { runApplyCommand } = await import('./pipeline-ops.ts');
+    process.exitCode = await runApplyCommand(files, { prune: opts.prune === true, dryRun: true });
+  });
+
+pipelines
+  .command('list')
+  .description("List pipeline files with their schedules and the Schedules' state on the server.")
+  .argument('[files...]')
+  .action(async (files: string[]) => {
+    const { runListCommand } = await import('./pipeline-ops.ts');
+    process.exitCode = await runListCommand(files);
+  });
+
+pipelines
+  .command('run')
+  .description('Start a pipeline now (worker on task queue "mmflow" required); prints the workflow id.')
+  .argument('<file>')
+  .option(
+    '--param <name=value>',
+    'set a parameter (JSON value or string); repeatable',
+    (v: string, all: string[]) => [...all, v],
+    [],
+  )
+  .option('--wait', 'wait for the result and print it')
+  .action(async (file: string, opts: { param: string[]; wait?: boolean }) => {
+    const { runRunCommand } = await import('./pipeline-ops.ts');
+    process.exitCode = await runRunCommand(file, { params: opts.param, wait: opts.wait === true });
+  });
+
+pipelines
+  .command('backfill')
+  .description("Run a scheduled pipeline's Schedule over a past interval.")
+  .argument('<file>')
+  .requiredOption('--from <iso>', 'start of the interval (ISO 8601)')
+  .requiredOption('--to <iso>', 'end of the interval (ISO 8601)')
+  .action(async (file: string, opts: { from: string; to: string }) => {
+    const { runBackfillCommand } = await import('./pipeline-ops.ts');
+    process.exitCode = await runBackfillCommand(file, opts);
+  });
+
+program
+  .command('audit')
+  .description('Print the decision trail of a workflow (and its steps) from Temporal history.')
+  .argument('<workflowId>')
+  .option('--format <format>', 'table | json | markdown', 'table')
+  .action(async (workflowId: string, opts: { format: string }) => {
+    if (opts.format !== 'table' && opts.format !== 'json' && opts.format !== 'markdown') {
+      process.stderr.write(`mmflow audit: --format must be table, json or markdown (got "${opts.format}")\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const { runAuditCommand } = await import('./audit.ts');
+    process.exitCode = await runAuditCommand(workflowId, opts.format);
+  });
+
 await program.parseAsync(process.argv);
