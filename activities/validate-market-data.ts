@@ -11,15 +11,16 @@
  *
  * Gaps are facts about the market (exchange outages) and are reported; impossible values are data
  * corruption and fail the step when `failOnImpossible` (the default of the step type) is set, so bad
- * rows are never accepted silently. The report is returned (so it is in the workflow history) and
- * logged. TODO(lead): persist it in a `data_quality_reports` table (needs a migration), keyed by
- * `reportId` so that a retried activity upserts its own row.
+ * rows are never accepted silently. The report is stored in `data_quality_reports` under `reportId`
+ * (an upsert: a retried activity overwrites its own row) before the step can fail, returned (so it is
+ * in the workflow history) and logged.
  */
 import { z } from 'zod';
 import { PermanentError } from '../core/errors.ts';
 import { parseRows, SafeIntOutput } from '../db/codec.ts';
 import { execute } from '../db/errors.ts';
 import type { Queryable } from '../db/queryable.ts';
+import { saveDataQualityReport } from '../db/repositories/data-quality.ts';
 import type { Logger } from '../app/logger.ts';
 
 /** Input of the activity: the step's validated `with` (pipeline-dsl/steps.ts) plus the idempotency key. */
@@ -248,8 +249,9 @@ export async function checkTrades(
 }
 
 /**
- * Runs the check and logs the report (`market data quality`, fields = the report).
- * @returns the report; idempotent (reads only), so retries are safe.
+ * Runs the check, stores the report (`data_quality_reports`, upsert by `reportId`) and logs it
+ * (`market data quality`, fields = the report).
+ * @returns the report; idempotent (reads, then an upsert of its own row), so retries are safe.
  * @throws PermanentError `BAD_MARKET_DATA` (non-retryable) when `failOnImpossible` and any impossible
  *   value or duplicate is found, with the report in `details`; `NO_MARKET_DATA` when nothing is stored
  *   in the checked range; `BAD_INTERVAL` for klines without an interval of fixed length.
@@ -299,6 +301,18 @@ export async function validateMarketData(
       trades: t,
     };
   }
+  await saveDataQualityReport(deps.db, {
+    id: report.reportId,
+    venue: report.venue,
+    symbol: report.symbol,
+    dataset: report.kind === 'klines' ? 'ohlcv' : 'trades',
+    ...(report.interval === null ? {} : { interval: report.interval }),
+    rowsChecked: report.rowsChecked,
+    gaps: report.gaps,
+    duplicates: report.duplicates,
+    impossible: report.impossible,
+    details: { ...report },
+  });
   deps.log.info({ report }, 'market data quality');
   const what = `${input.kind}${report.interval === null ? '' : ` ${report.interval}`} of ${input.venue} ${input.symbol}`;
   if (report.rowsChecked === 0)

@@ -116,6 +116,20 @@ describe('pipelines/ingest-binance.yaml', () => {
       failOnImpossible: true,
     });
 
+    // One stored report per dataset, keyed `dq:<workflow id>.<step>.<item>`.
+    const reports = await h.db.query<{ id: string }>(
+      `SELECT id FROM data_quality_reports WHERE id LIKE $1 ORDER BY id`,
+      [`dq:${workflowId}.%`],
+    );
+    expect(reports.rows.map((r) => r.id.slice(workflowId.length + 4))).toEqual([
+      'validateKlines.0',
+      'validateKlines.1',
+      'validateKlines.2',
+      'validateTrades.0',
+      'validateTrades.1',
+      'validateTrades.2',
+    ]);
+
     // Ingestion is idempotent: a second run reads everything again and inserts nothing.
     const counts = [await countRows(h.db, 'ohlcv'), await countRows(h.db, 'trades')];
     const again = await h.client.workflow.execute(pipelineWorkflow, {

@@ -11,6 +11,7 @@ import { PermanentError } from '../../core/errors.ts';
 import { createPool } from '../../db/pool.ts';
 import { insertOhlcvBatch, type OhlcvRow } from '../../db/repositories/ohlcv.ts';
 import { insertTradesBatch, type TradeRow } from '../../db/repositories/trades.ts';
+import { getDataQualityReport } from '../../db/repositories/data-quality.ts';
 import { testServices } from '../setup/services.ts';
 
 let db: Pool;
@@ -101,6 +102,35 @@ describe('validate-market-data', () => {
     // Missing grid minutes: 3 and 4 (between 2 and 5), 7, 8 and 9 (between 6.5 and 10); 6 → 6.5 is
     // under one interval, so not a gap.
     expect(report.klines?.missingCandles).toBe(5);
+
+    // Stored under its id; a retry (same id) overwrites the same row.
+    await validateMarketData(
+      { db, log },
+      {
+        reportId: 'dq:test.k',
+        venue: 'binance-spot',
+        symbol,
+        kind: 'klines',
+        interval: '1m',
+        failOnImpossible: false,
+      },
+    );
+    const stored = await getDataQualityReport(db, 'dq:test.k');
+    expect(stored).toMatchObject({
+      venue: 'binance-spot',
+      symbol,
+      dataset: 'ohlcv',
+      interval: '1m',
+      rowsChecked: 7,
+      gaps: 2,
+      duplicates: 0,
+      impossible: 1,
+    });
+    expect(stored?.details).toMatchObject({ missing: 5, klines: { largestGapMs: 3.5 * MIN } });
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM data_quality_reports WHERE id = 'dq:test.k'`,
+    );
+    expect(rows[0]?.n).toBe('1');
   });
 
   it('counts trade id gaps and time going backwards', async () => {
@@ -215,6 +245,8 @@ describe('validate-market-data', () => {
       );
       expect(err).toBeInstanceOf(PermanentError);
       expect((err as Error).message).toContain('4 impossible value(s) and 0 duplicate(s)');
+      // A refused dataset still leaves its report.
+      expect((await getDataQualityReport(client, 'dq:test.i'))?.impossible).toBe(4);
     } finally {
       await client.query('ROLLBACK');
       client.release();
