@@ -192,7 +192,8 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
-    worker.shutdown();
+    // The SDK's runtime already begins shutdown on SIGINT/SIGTERM; a second shutdown() would throw.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await workerConnection.close();
     await connection.close();

@@ -130,7 +130,8 @@ export async function runMainJob(opts: MainJobOptions): Promise<number> {
     }
     return 0;
   } finally {
-    worker.shutdown();
+    // The SDK's runtime already begins shutdown on SIGINT/SIGTERM; a second shutdown() would throw.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await workerConnection.close();
     await clientConnection.close();

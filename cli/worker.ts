@@ -32,7 +32,10 @@ export async function runWorkerCommand(
     log,
     taskQueue,
   });
-  const stop = (): void => worker.shutdown();
+  // The SDK's runtime also reacts to SIGINT/SIGTERM; shut down only if it has not already begun.
+  const stop = (): void => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
