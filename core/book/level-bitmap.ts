@@ -4,11 +4,17 @@
  *
  * Level 0 has one bit per slot in 32-bit words; level k+1 has one bit per word of level k, set iff that
  * word is non-zero; level 3 is a single word (32^4 = 2^20 slots at most). With 2^20 slots that is
- * 32,768 + 1,024 + 32 + 1 words (~132 KiB). `prevSet(i)` (greatest set slot ≤ i) climbs while the masked
- * word is empty, then descends taking the highest bit of each word, so finding the next level below a
- * removed best costs at most 7 word reads however far away it is. The levels are unrolled (fixed depth)
- * because this sits on the per-level-update path. 32-bit words because JS bit operators are 32-bit
+ * 32,768 + 1,024 + 32 + 1 words (~132 KiB; plus 128 KiB for level 0's payload words, see below).
+ * `prevSet(i)` (greatest set slot ≤ i) climbs while the masked word is empty, then descends taking
+ * the highest bit of each word, so finding the next level below a removed best costs at most 7 word
+ * reads however far away it is. The levels are unrolled (fixed depth) because this sits on the
+ * per-level-update path. 32-bit words because JS bit operators are 32-bit
  * (Math.clz32); BigInt 64-bit words would allocate.
+ *
+ * Level 0 is stored interleaved with one 32-bit payload per word (`words`: entry 2w = word w's bits,
+ * entry 2w + 1 = its payload), which the bitmap moves with the word on `shiftSlots` and otherwise never
+ * reads: the book keeps each word's page id there, so one cache line serves both the occupancy test and
+ * the size lookup of a level update.
  *
  * Nothing allocates after construction. The caller guarantees 0 ≤ i < size for add/remove/has.
  */
@@ -20,7 +26,12 @@ export const MAX_BITMAP_SLOTS = 2 ** 20;
 export class LevelBitmap {
   /** Number of slots. */
   readonly size: number;
-  private readonly l0: Uint32Array;
+  /**
+   * Level 0 interleaved with the per-word payload: entry 2w = bits of slots [32w, 32w + 32) (as int32),
+   * entry 2w + 1 = the caller's payload for word w (0 initially and after `clear`). A caller that
+   * edits the bits directly must call `wordFilled`/`wordEmptied` when a word turns non-empty/empty.
+   */
+  readonly words: Int32Array;
   private readonly l1: Uint32Array;
   private readonly l2: Uint32Array;
   private readonly l3: Uint32Array;
@@ -34,7 +45,7 @@ export class LevelBitmap {
       throw new RangeError(`LevelBitmap size must be a multiple of 32 in [32, 2^20], got ${size}`);
     }
     this.size = size;
-    this.l0 = new Uint32Array(size / 32);
+    this.words = new Int32Array((size / 32) * 2);
     this.l1 = new Uint32Array(Math.ceil(size / 32 ** 2));
     this.l2 = new Uint32Array(Math.ceil(size / 32 ** 3));
     this.l3 = new Uint32Array(1);
@@ -43,45 +54,55 @@ export class LevelBitmap {
   /** Marks slot `i` occupied. @returns true if its 32-slot word (i >>> 5) was empty before. */
   add(i: number): boolean {
     const w0 = i >>> 5;
-    const o0 = this.l0[w0]!;
-    this.l0[w0] = o0 | (1 << (i & 31));
+    const o0 = this.words[w0 << 1]!;
+    this.words[w0 << 1] = o0 | (1 << (i & 31));
     if (o0 !== 0) return false; // the parent bit is already set
+    this.wordFilled(w0);
+    return true;
+  }
+
+  /** Sets the upper-level bits of level-0 word `w0`, which has just turned non-empty. */
+  wordFilled(w0: number): void {
     const w1 = w0 >>> 5;
     const o1 = this.l1[w1]!;
     this.l1[w1] = o1 | (1 << (w0 & 31));
-    if (o1 !== 0) return true;
+    if (o1 !== 0) return;
     const w2 = w1 >>> 5;
     const o2 = this.l2[w2]!;
     this.l2[w2] = o2 | (1 << (w1 & 31));
     if (o2 === 0) this.l3[0] = this.l3[0]! | (1 << w2);
-    return true;
   }
 
   /** Marks slot `i` empty. @returns true if its 32-slot word (i >>> 5) is now empty. */
   remove(i: number): boolean {
     const w0 = i >>> 5;
-    const n0 = this.l0[w0]! & ~(1 << (i & 31));
-    this.l0[w0] = n0;
+    const n0 = this.words[w0 << 1]! & ~(1 << (i & 31));
+    this.words[w0 << 1] = n0;
     if (n0 !== 0) return false; // the word still has a slot: the parent bit stays
+    this.wordEmptied(w0);
+    return true;
+  }
+
+  /** Clears the upper-level bits of level-0 word `w0`, which has just turned empty. */
+  wordEmptied(w0: number): void {
     const w1 = w0 >>> 5;
     const n1 = this.l1[w1]! & ~(1 << (w0 & 31));
     this.l1[w1] = n1;
-    if (n1 !== 0) return true;
+    if (n1 !== 0) return;
     const w2 = w1 >>> 5;
     const n2 = this.l2[w2]! & ~(1 << (w1 & 31));
     this.l2[w2] = n2;
     if (n2 === 0) this.l3[0] = this.l3[0]! & ~(1 << w2);
-    return true;
   }
 
   /** Level-0 word `w`: bit b set iff slot 32·w + b is occupied (as an int32). */
   word(w: number): number {
-    return this.l0[w]! | 0;
+    return this.words[w << 1]!;
   }
 
   /** Whether slot `i` is occupied. */
   has(i: number): boolean {
-    return (this.l0[i >>> 5]! & (1 << (i & 31))) !== 0;
+    return (this.words[(i >>> 5) << 1]! & (1 << (i & 31))) !== 0;
   }
 
   /** Greatest occupied slot ≤ `i`, or −1 if none (`i` ≥ size searches the whole set). */
@@ -89,7 +110,7 @@ export class LevelBitmap {
     if (i < 0) return -1;
     const p0 = i >= this.size ? this.size - 1 : i;
     const w0 = p0 >>> 5;
-    const m0 = this.l0[w0]! & upTo(p0);
+    const m0 = this.words[w0 << 1]! & upTo(p0);
     if (m0 !== 0) return (w0 << 5) | top(m0); // the common case: same word
     if (w0 === 0) return -1;
     const p1 = w0 - 1; // earlier words of level 0, through level 1
@@ -108,7 +129,7 @@ export class LevelBitmap {
 
   /** Empties every slot (O(size / 32)). */
   clear(): void {
-    this.l0.fill(0);
+    this.words.fill(0);
     this.l1.fill(0);
     this.l2.fill(0);
     this.l3.fill(0);
@@ -122,7 +143,7 @@ export class LevelBitmap {
    * otherwise level 0 moves and the upper levels are recomputed from it.
    */
   shiftSlots(delta: number): void {
-    shiftEntries(this.l0, delta / 32);
+    shiftEntries(this.words, (delta / 32) * 2); // bits and payloads move together
     if (delta % 32 ** 3 === 0) {
       shiftEntries(this.l1, delta / 32 ** 2);
       const k = delta / 32 ** 3; // level-3 bit j stands for level-2 word j
@@ -131,15 +152,15 @@ export class LevelBitmap {
       const kept = k >= 32 || k <= -32 ? 0 : k >= 0 ? l3 >>> k : l3 << -k;
       this.l3[0] = this.l2.length >= 32 ? kept : kept & ((1 << this.l2.length) - 1);
     } else {
-      summarise(this.l0, this.l1);
-      summarise(this.l1, this.l2);
-      summarise(this.l2, this.l3);
+      summarise(this.words, this.l1, 2);
+      summarise(this.l1, this.l2, 1);
+      summarise(this.l2, this.l3, 1);
     }
   }
 
   /** Highest slot under level-1 word index `w0` (which is non-empty). */
   private down1(w0: number): number {
-    return (w0 << 5) | top(this.l0[w0]!);
+    return (w0 << 5) | top(this.words[w0 << 1]!);
   }
 
   /** Highest slot under level-2 word index `w1` (which is non-empty). */
@@ -150,7 +171,7 @@ export class LevelBitmap {
 
 /**
  * Moves entry e of `words` to e − `delta` (positive = toward 0); entries moved past either end are
- * dropped and vacated entries become 0. Shared by the bitmap and the book's page table.
+ * dropped and vacated entries become 0. Used for every bitmap level (level 0 with its payloads).
  */
 export function shiftEntries(words: Uint32Array | Int32Array, delta: number): void {
   const n = words.length;
@@ -174,10 +195,11 @@ function upTo(p: number): number {
   return 0xffffffff >>> (31 - (p & 31));
 }
 
-/** Sets bit w of `parent` iff word w of `child` is non-zero. */
-function summarise(child: Uint32Array, parent: Uint32Array): void {
+/** Sets bit w of `parent` iff word w of `child` (entry `stride`·w) is non-zero. */
+function summarise(child: Uint32Array | Int32Array, parent: Uint32Array, stride: number): void {
   parent.fill(0);
-  for (let w = 0; w < child.length; w++) {
-    if (child[w] !== 0) parent[w >>> 5] = parent[w >>> 5]! | (1 << (w & 31));
+  const n = child.length / stride;
+  for (let w = 0; w < n; w++) {
+    if (child[w * stride] !== 0) parent[w >>> 5] = parent[w >>> 5]! | (1 << (w & 31));
   }
 }

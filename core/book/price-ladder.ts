@@ -4,12 +4,13 @@
  *
  * Layout (ADR 0004): a window of `windowSlots` (a power of two, default 2^20) consecutive keys
  * [base, base + windowSlots); slot = key − base. A `LevelBitmap` marks the occupied slots; sizes live in
- * 32-slot pages of a `PageArena`, one page per non-empty 32-slot word of the window, found through
- * `pageOfWord` (an Int32Array over the window's words; 0 = the shared zero page). So a level update
- * inside the window is O(1): two dependent loads to read the old size, one store, and when a level
- * appears or disappears a bit flip that climbs only while a word turns empty/non-empty (which is also
- * when a page is taken or given back). Removing the best finds the next level with
- * `LevelBitmap.prevSet` (≤ 7 word reads however far it is).
+ * 32-slot pages of a `PageArena`, one page per non-empty 32-slot word of the window. The page id of
+ * word w sits next to its occupancy bits in the bitmap's level-0 array (`meta`: entry 2w = bits,
+ * 2w + 1 = page id, 0 = the shared zero page), so a level update inside the window is O(1) and reads
+ * one metadata cache line: the bit says insert / change / remove, the page id where the size lives
+ * (an insert never reads the old size). When a level appears or disappears the bit flip climbs the
+ * bitmap only while a word turns empty/non-empty (which is also when a page is taken or given back).
+ * Removing the best finds the next level with `LevelBitmap.prevSet` (≤ 7 word reads however far it is).
  *
  * Invariant, restored after every `set`: a non-empty side has its best key inside the middle half of
  * the window [base + W/4, base + 3W/4). Hence no level lies above the window, and the levels outside
@@ -27,11 +28,11 @@
  * Keys are safe integers; Float64 holds every safe integer exactly, so sizes beyond 2^31 are exact.
  */
 
-import { LevelBitmap, shiftEntries } from './level-bitmap.ts';
+import { LevelBitmap } from './level-bitmap.ts';
 import { PageArena, PAGE_VALUES } from './page-arena.ts';
 import { SortedLevels } from './sorted-levels.ts';
 
-const INITIAL_PAGES = 1024; // 256 KiB (touched lazily); spot BTCUSDT grows to ~2,048 on the ask side
+const INITIAL_PAGES = 2048; // 512 KiB (touched lazily): spot BTCUSDT peaks at ~1,700 on the ask side
 const OUTSIDE_INITIAL_LEVELS = 256;
 
 /**
@@ -55,9 +56,12 @@ export class PriceLadder {
    * by whole words), else 32; always ≤ W/4 so a re-centred best lands in the middle half. */
   private readonly align: number;
   private readonly occupied: LevelBitmap;
-  /** Page id per 32-slot word of the window (0: no level in that word). */
-  private readonly pageOfWord: Int32Array;
+  /** The bitmap's level-0 words interleaved with the page table (`LevelBitmap.words`): entry 2w = the
+   * occupancy bits of window word w, entry 2w + 1 = its page id (0: no level in that word). */
+  private readonly meta: Int32Array;
   private readonly pages = new PageArena(INITIAL_PAGES);
+  /** `pages.values`, re-read after every `pages.alloc` (which may grow it): one load less per update. */
+  private values: Float64Array = this.pages.values;
   /** Levels inside the window. */
   private windowCount = 0;
   /** Levels below the window. */
@@ -73,7 +77,7 @@ export class PriceLadder {
     this.windowSlots = windowSlots;
     this.align = windowSlots >= 4 * 32 ** 3 ? 32 ** 3 : PAGE_VALUES;
     this.occupied = new LevelBitmap(windowSlots);
-    this.pageOfWord = new Int32Array(windowSlots / PAGE_VALUES);
+    this.meta = this.occupied.words;
   }
 
   /** Number of levels. */
@@ -88,8 +92,7 @@ export class PriceLadder {
     for (let s = occupied.prevSet(this.windowSlots - 1); s >= 0; s = occupied.prevSet(s - 1)) {
       values[this.at(s)] = 0;
     }
-    occupied.clear();
-    this.pageOfWord.fill(0);
+    occupied.clear(); // also zeroes the page table (interleaved in the bitmap's words)
     this.pages.reset();
     this.outside.clear();
     this.windowCount = 0;
@@ -102,25 +105,50 @@ export class PriceLadder {
   set(key: number, size: number): void {
     const slot = key - this.base;
     if (slot >= 0 && slot < this.windowSlots) {
-      const at = this.at(slot);
-      const values = this.pages.values;
-      const old = values[at]!; // 0 from the zero page when the word has no page
-      if (size !== 0) {
-        if (old === 0) {
-          this.insert(slot, size);
-          if (key > this.bestKey) this.newBest(key, size);
-        } else {
-          values[at] = size;
+      // One cache line holds the word's occupancy bits and its page id (see `meta`).
+      const meta = this.meta;
+      const m = (slot >>> 5) << 1;
+      const bits = meta[m]!;
+      const bit = 1 << (slot & 31);
+      if ((bits & bit) !== 0) {
+        const at = (meta[m + 1]! << 5) | (slot & 31);
+        if (size !== 0) {
+          this.values[at] = size;
           if (key === this.bestKey) this.bestSize = size; // the hot case: a size change at the touch
+        } else {
+          this.values[at] = 0;
+          const rest = bits & ~bit;
+          meta[m] = rest;
+          if (rest === 0) this.wordEmptied(m);
+          this.windowCount--;
+          this.version++;
+          if (key === this.bestKey) this.bestRemoved(slot);
         }
-      } else if (old !== 0) {
-        values[at] = 0;
-        this.removeSlot(slot);
-        if (key === this.bestKey) this.bestRemoved(slot);
+      } else if (size !== 0) {
+        meta[m] = bits | bit;
+        if (bits === 0) this.wordFilled(m);
+        this.values[(meta[m + 1]! << 5) | (slot & 31)] = size;
+        this.windowCount++;
+        this.version++;
+        if (key > this.bestKey) this.newBest(key, size);
       }
       return;
     }
     this.setOutside(key, size);
+  }
+
+  /** The window word at `meta` index `m` has just gained its first level: gives it a page. */
+  private wordFilled(m: number): void {
+    this.meta[m + 1] = this.pages.alloc();
+    this.values = this.pages.values;
+    this.occupied.wordFilled(m >>> 1);
+  }
+
+  /** The window word at `meta` index `m` has just lost its last level: takes its (zeroed) page back. */
+  private wordEmptied(m: number): void {
+    this.pages.release(this.meta[m + 1]!);
+    this.meta[m + 1] = 0;
+    this.occupied.wordEmptied(m >>> 1);
   }
 
   /** Size at `key`, 0 if absent. */
@@ -136,14 +164,15 @@ export class PriceLadder {
     if (this.bestSize === 0) return 0;
     let rest = levels;
     let total = 0;
-    const values = this.pages.values;
+    const values = this.values;
     const occupied = this.occupied;
+    const meta = this.meta;
     // Walk the occupied slots word by word: the levels near the touch share words (and pages).
     let s = this.bestKey - this.base;
     while (rest > 0 && s >= 0) {
       const w = s >>> 5;
-      const page = this.pageOfWord[w]! << 5;
-      let m = occupied.word(w) & (0xffffffff >>> (31 - (s & 31)));
+      const page = meta[(w << 1) + 1]! << 5; // the page id shares its cache line with the bits
+      let m = meta[w << 1]! & (0xffffffff >>> (31 - (s & 31)));
       while (m !== 0 && rest > 0) {
         const b = 31 - Math.clz32(m);
         total += values[page | b]!;
@@ -188,13 +217,16 @@ export class PriceLadder {
 
   /** Index in the arena of window `slot` (the zero page if its word has none). */
   private at(slot: number): number {
-    return (this.pageOfWord[slot >>> 5]! << 5) | (slot & 31);
+    return (this.meta[((slot >>> 5) << 1) + 1]! << 5) | (slot & 31);
   }
 
   /** Puts a level in the empty window `slot` (taking a page for its word if needed). */
   private insert(slot: number, size: number): void {
-    if (this.occupied.add(slot)) this.pageOfWord[slot >>> 5] = this.pages.alloc();
-    this.pages.values[this.at(slot)] = size;
+    if (this.occupied.add(slot)) {
+      this.meta[((slot >>> 5) << 1) + 1] = this.pages.alloc();
+      this.values = this.pages.values;
+    }
+    this.values[this.at(slot)] = size;
     this.windowCount++;
     this.version++;
   }
@@ -202,9 +234,9 @@ export class PriceLadder {
   /** Marks window `slot` empty (its value is already 0), giving back its word's page if now empty. */
   private removeSlot(slot: number): void {
     if (this.occupied.remove(slot)) {
-      const w = slot >>> 5;
-      this.pages.release(this.pageOfWord[w]!);
-      this.pageOfWord[w] = 0;
+      const p = ((slot >>> 5) << 1) + 1;
+      this.pages.release(this.meta[p]!);
+      this.meta[p] = 0;
     }
     this.windowCount--;
     this.version++;
@@ -280,8 +312,7 @@ export class PriceLadder {
       values[at] = 0;
       this.removeSlot(s);
     }
-    shiftEntries(this.pageOfWord, delta / PAGE_VALUES);
-    occupied.shiftSlots(delta);
+    occupied.shiftSlots(delta); // moves the page table too (interleaved in the bitmap's words)
     this.base = newBase;
     // Outside levels now inside the window move in, greatest first.
     const hi = newBase + w - 1;

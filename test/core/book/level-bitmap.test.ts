@@ -46,6 +46,32 @@ describe('LevelBitmap', () => {
     expect(b.prevSet(1023)).toBe(-1);
   });
 
+  it('keeps a payload per level-0 word next to its bits and moves it with the word', () => {
+    const b = new LevelBitmap(2 ** 20);
+    expect(b.add(70)).toBe(true); // word 2 turns non-empty
+    expect(b.add(71)).toBe(false);
+    b.words[2 * 2 + 1] = 7; // word 2's payload
+    expect(b.words[2 * 2]).toBe((1 << 6) | (1 << 7));
+    // Direct edits of the bits plus the word hooks act like add/remove.
+    b.words[2 * 9_000] = 1 << 31; // slot 288,031
+    b.wordFilled(9_000);
+    expect(b.prevSet(2 ** 20 - 1)).toBe(288_031);
+    expect(b.has(288_031)).toBe(true);
+    b.words[2 * 9_000] = 0;
+    b.wordEmptied(9_000);
+    expect(b.prevSet(2 ** 20 - 1)).toBe(71);
+    b.shiftSlots(-(32 ** 3)); // word 2 → word 1,026, with its payload
+    expect(b.words[2 * 1_026 + 1]).toBe(7);
+    expect(b.words[2 * 2 + 1]).toBe(0);
+    const c = new LevelBitmap(1024); // the summarising path (shift not a multiple of 32^3)
+    c.add(100); // word 3
+    c.words[2 * 3 + 1] = 9;
+    c.shiftSlots(64); // word 3 → word 1
+    expect([c.words[2 * 1 + 1], c.prevSet(1023)]).toEqual([9, 36]);
+    c.clear();
+    expect(c.words.every((x) => x === 0)).toBe(true);
+  });
+
   it('rejects sizes that are not multiples of 32 in [32, 2^20]', () => {
     expect(() => new LevelBitmap(0)).toThrow(RangeError);
     expect(() => new LevelBitmap(100)).toThrow(RangeError);
