@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import { formatPath } from './errors.ts';
-import type { PlanStep } from './plan-types.ts';
+import type { Json, PlanStep } from './plan-types.ts';
 import {
   approveStepInputSchema,
   backtestStepInputSchema,
@@ -53,11 +53,20 @@ export function resolveStepInput(step: PlanStep, ctx: EvalContext): ResolvedStep
     if (err instanceof ExpressionError) throw new StepInputError(step.id, [err.message]);
     throw err;
   }
+  return parseStepInput(step, rendered);
+}
+
+/**
+ * Validates an already rendered `with` against the schema of `step.uses`, typed by `uses`.
+ * @param label how errors name the step (default its id; the workflow passes `<id>[.<index>]`)
+ * @throws StepInputError naming the step and each field, or an unknown `uses`
+ */
+export function parseStepInput(step: PlanStep, rendered: Json, label: string = step.id): ResolvedStepInput {
   const parse = <S extends z.ZodType>(schema: S): z.output<S> => {
     const result = schema.safeParse(rendered);
     if (result.success) return result.data;
     throw new StepInputError(
-      step.id,
+      label,
       result.error.issues.map((i) => `${formatPath(['with', ...i.path])}: ${i.message}`),
     );
   };
@@ -73,6 +82,6 @@ export function resolveStepInput(step: PlanStep, ctx: EvalContext): ResolvedStep
     case 'approve':
       return { uses: 'approve', input: parse(approveStepInputSchema) };
     default:
-      throw new StepInputError(step.id, [`unknown step type "${step.uses}"`]);
+      throw new StepInputError(label, [`unknown step type "${step.uses}"`]);
   }
 }

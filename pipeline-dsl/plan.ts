@@ -2,36 +2,6 @@
  * Helpers over compiled plans (the plan types themselves are in plan-types.ts): topological order of
  * `needs` and the canonical JSON the content hash is computed over. Pure: usable in workflow code.
  */
-import type { BacktestStepInput, IngestStepInput } from './steps.ts';
-
-/** @deprecated The plan of the first compiler; use CompiledPipeline/PlanStep of plan-types.ts. Delete once workflows/ has moved. */
-export type PlanStep =
-  | {
-      readonly id: string;
-      readonly uses: 'ingest';
-      readonly needs: readonly string[];
-      readonly with: IngestStepInput;
-    }
-  | {
-      readonly id: string;
-      readonly uses: 'backtest';
-      readonly needs: readonly string[];
-      readonly with: BacktestStepInput;
-    };
-
-/** @deprecated Use CompiledPipeline of plan-types.ts. Delete once workflows/ has moved. */
-export interface PipelinePlan {
-  readonly apiVersion: 'mmflow/v1';
-  readonly name: string;
-  readonly description: string | undefined;
-  /** Source file, relative to the repository root where possible. */
-  readonly file: string;
-  /** sha256 (hex) of the canonical JSON of the steps: identical plans have identical hashes. */
-  readonly contentHash: string;
-  /** Steps in a topological order of `needs` (declaration order among independent steps). */
-  readonly steps: readonly PlanStep[];
-}
-
 /**
  * Topological order of steps by `needs` (Kahn's algorithm, stable in declaration order). Needs naming
  * no listed step are ignored.
