@@ -28,6 +28,19 @@ export const ModelLineage = z.looseObject({
 });
 export type ModelLineage = z.infer<typeof ModelLineage>;
 
+/**
+ * A file a model version needs (e.g. its ONNX alpha model). `path` is relative to the model store
+ * (MMFLOW_MODEL_STORE, default `models/`) or absolute; `sha256` (64 hex) is checked before loading.
+ */
+export const ModelArtifact = z.strictObject({
+  kind: z.enum(['onnx']),
+  path: NonEmpty,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
+  /** File size, bytes. */
+  bytes: z.int().nonnegative(),
+});
+export type ModelArtifact = z.infer<typeof ModelArtifact>;
+
 /** A registered model version. */
 export interface ModelVersion {
   /** `<name>@<version>`. */
@@ -43,6 +56,12 @@ export interface ModelVersion {
   /** The version this one was derived from (tuned/retrained from); `undefined` for a root. */
   readonly parentId: string | undefined;
   readonly lineage: ModelLineage;
+  /** Files of the version (empty for parameter-only models). */
+  readonly artifacts: readonly ModelArtifact[];
+  /** Figures the version was selected on, e.g. `{ inSample: {...}, outOfSample: {...} }`. */
+  readonly metrics: Readonly<Record<string, unknown>>;
+  /** Idempotency key of the registration that created it (e.g. `<workflowId>.<stepId>`), if any. */
+  readonly registrationKey: string | undefined;
   /** Registration time, Unix epoch ms. */
   readonly createdAtMs: number;
 }
@@ -58,6 +77,13 @@ export const NewModelVersion = z.object({
   status: z.enum(['candidate', 'challenger']).optional(),
   parentId: NonEmpty.optional(),
   lineage: ModelLineage.optional(),
+  artifacts: z.array(ModelArtifact).optional(),
+  metrics: JsonObject.optional(),
+  /**
+   * Idempotency key (e.g. `<workflowId>.<stepId>`): a second registration with the same key returns the
+   * version the first one created (same name, kind and params), whatever `version` the caller omitted.
+   */
+  registrationKey: NonEmpty.optional(),
 });
 export type NewModelVersion = z.input<typeof NewModelVersion>;
 
@@ -71,6 +97,9 @@ const ModelDbRow = z
     status: ModelStatus,
     parent_id: z.string().nullable(),
     lineage: ModelLineage,
+    artifacts: z.array(ModelArtifact),
+    metrics: JsonObject,
+    registration_key: z.string().nullable(),
     created_at: EpochMsOutput,
   })
   .transform((r): ModelVersion => ({
@@ -82,10 +111,14 @@ const ModelDbRow = z
     status: r.status,
     parentId: r.parent_id ?? undefined,
     lineage: r.lineage,
+    artifacts: r.artifacts,
+    metrics: r.metrics,
+    registrationKey: r.registration_key ?? undefined,
     createdAtMs: r.created_at,
   }));
 
-const COLUMNS = 'id, name, version, kind, params, status, parent_id, lineage, created_at';
+const COLUMNS =
+  'id, name, version, kind, params, status, parent_id, lineage, artifacts, metrics, registration_key, created_at';
 
 /** The id of version `version` of model `name`: `<name>@<version>`. */
 export function modelVersionId(name: string, version: number): string {
@@ -107,9 +140,11 @@ function isUniqueViolation(err: unknown): boolean {
 
 /**
  * Registers a model version.
+ * - With `registrationKey`: idempotent per key. If a version was already registered under that key with
+ *   the same name, kind, params and parent, it is returned unchanged (a retried activity); otherwise →
+ *   PermanentError `MODEL_VERSION_CONFLICT`.
  * - With `version`: idempotent. If `<name>@<version>` exists with the same kind, params and parent it
- *   is returned unchanged (a retried activity); with different ones → PermanentError
- *   `MODEL_VERSION_CONFLICT`.
+ *   is returned unchanged; with different ones → PermanentError `MODEL_VERSION_CONFLICT`.
  * - Without `version`: takes the next free version of `name` (retrying if a concurrent caller took it).
  * @throws PermanentError `DB_INVALID_INPUT` (bad input), `DB_CONSTRAINT` (unknown parentId),
  *   `MODEL_VERSION_CONFLICT`.
@@ -124,33 +159,56 @@ export async function registerModelVersion(db: Queryable, input: NewModelVersion
     m.status ?? 'candidate',
     m.parentId ?? null,
     JSON.stringify(lineage),
+    JSON.stringify(m.artifacts ?? []),
+    JSON.stringify(m.metrics ?? {}),
+    m.registrationKey ?? null,
   ];
   const context = `register model version ${m.name}${m.version === undefined ? '' : `@${m.version}`}`;
+  const same = (existing: ModelVersion): boolean =>
+    existing.name === m.name &&
+    existing.kind === m.kind &&
+    existing.parentId === m.parentId &&
+    canonicalJson(existing.params) === canonicalJson(m.params);
+  const conflict = (what: string): PermanentError =>
+    new PermanentError(
+      'MODEL_VERSION_CONFLICT',
+      `${what} already exists with a different name, kind, params or parent`,
+      {
+        ...(m.registrationKey === undefined ? {} : { registrationKey: m.registrationKey }),
+        name: m.name,
+      },
+    );
+  const byKey = async (): Promise<ModelVersion | undefined> =>
+    m.registrationKey === undefined ? undefined : getModelVersionByRegistrationKey(db, m.registrationKey);
+
+  const registered = await byKey();
+  if (registered !== undefined) {
+    if (same(registered)) return registered;
+    throw conflict(`the registration ${m.registrationKey ?? ''} (${registered.id})`);
+  }
   if (m.version !== undefined) {
     // `ON CONFLICT (id)`: a deferrable constraint (one champion) cannot be a conflict arbiter.
-    const inserted = await execute(
-      db,
-      context,
-      `INSERT INTO model_versions (name, kind, params, status, parent_id, lineage, version, id)
-       VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7::integer, $1 || '@' || $7::integer::text)
-       ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-      [...values, m.version],
-    );
+    let inserted;
+    try {
+      inserted = await execute(
+        db,
+        context,
+        `INSERT INTO model_versions
+           (name, kind, params, status, parent_id, lineage, artifacts, metrics, registration_key, version, id)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, $10::integer, $1 || '@' || $10::integer::text)
+         ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
+        [...values, m.version],
+      );
+    } catch (err) {
+      const raced = isUniqueViolation(err) ? await byKey() : undefined;
+      if (raced !== undefined && same(raced)) return raced;
+      throw err;
+    }
     const [created] = parseRows(ModelDbRow, inserted.rows, 'model_versions');
     if (created !== undefined) return created;
     const existing = await getModelVersion(db, modelVersionId(m.name, m.version));
-    if (
-      existing === undefined ||
-      existing.kind !== m.kind ||
-      existing.parentId !== m.parentId ||
-      canonicalJson(existing.params) !== canonicalJson(m.params)
-    ) {
-      throw new PermanentError(
-        'MODEL_VERSION_CONFLICT',
-        `model version ${modelVersionId(m.name, m.version)} already exists with a different kind, params or parent`,
-        { id: modelVersionId(m.name, m.version) },
-      );
-    }
+    if (existing === undefined || !same(existing))
+      throw conflict(`model version ${modelVersionId(m.name, m.version)}`);
     return existing;
   }
   for (let attempt = 1; ; attempt++) {
@@ -158,8 +216,9 @@ export async function registerModelVersion(db: Queryable, input: NewModelVersion
       const inserted = await execute(
         db,
         context,
-        `INSERT INTO model_versions (name, kind, params, status, parent_id, lineage, version, id)
-         SELECT $1, $2, $3::jsonb, $4, $5, $6::jsonb, next.v, $1 || '@' || next.v::text
+        `INSERT INTO model_versions
+           (name, kind, params, status, parent_id, lineage, artifacts, metrics, registration_key, version, id)
+         SELECT $1, $2, $3::jsonb, $4, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9, next.v, $1 || '@' || next.v::text
          FROM (SELECT COALESCE(MAX(version), 0) + 1 AS v FROM model_versions WHERE name = $1) AS next
          RETURNING ${COLUMNS}`,
         values,
@@ -168,9 +227,30 @@ export async function registerModelVersion(db: Queryable, input: NewModelVersion
       if (created === undefined) throw new Error(`${context}: INSERT returned no row`);
       return created;
     } catch (err) {
-      if (!isUniqueViolation(err) || attempt >= 5) throw err;
+      if (!isUniqueViolation(err)) throw err;
+      // A concurrent registration under the same key won: return its version.
+      const raced = await byKey();
+      if (raced !== undefined) {
+        if (same(raced)) return raced;
+        throw conflict(`the registration ${m.registrationKey ?? ''} (${raced.id})`);
+      }
+      if (attempt >= 5) throw err;
     }
   }
+}
+
+/** The model version registered under `registrationKey`, or `undefined`. */
+export async function getModelVersionByRegistrationKey(
+  db: Queryable,
+  registrationKey: string,
+): Promise<ModelVersion | undefined> {
+  const result = await execute(
+    db,
+    `get model version registered as ${registrationKey}`,
+    `SELECT ${COLUMNS} FROM model_versions WHERE registration_key = $1`,
+    [registrationKey],
+  );
+  return parseRows(ModelDbRow, result.rows, 'model_versions')[0];
 }
 
 /** The model version with `id`, or `undefined`. */

@@ -237,6 +237,49 @@ export function describeRepositoryContract(engine: string, db: () => Pool): void
         expect(err.code).toBe('MODEL_VERSION_CONFLICT');
       });
 
+      it('a registration key makes a retried registration return the same version, with its artifacts and metrics', async () => {
+        const name = unique('as-v1.5');
+        const key = unique('retrain-weekly/run-1.register');
+        const artifact = {
+          kind: 'onnx' as const,
+          path: 'alpha/a.onnx',
+          sha256: 'ab'.repeat(32),
+          bytes: 1234,
+        };
+        const input = {
+          name,
+          kind: 'as-v1.5',
+          params: { model: 'as-v1.5', gamma: 1e-6 },
+          artifacts: [artifact],
+          metrics: { inSample: { sharpe: 1.5 }, outOfSample: { sharpe: 0.7 } },
+          registrationKey: key,
+        };
+        const first = await registerModelVersion(pool, input);
+        expect(first).toMatchObject({ id: `${name}@1`, artifacts: [artifact], registrationKey: key });
+        expect(first.metrics).toEqual({ inSample: { sharpe: 1.5 }, outOfSample: { sharpe: 0.7 } });
+        // The retry (no explicit version) does not take version 2.
+        expect(await registerModelVersion(pool, input)).toEqual(first);
+        expect((await listModelVersions(pool, { name })).map((m) => m.id)).toEqual([first.id]);
+        const err = await rejection(
+          registerModelVersion(pool, { ...input, params: { model: 'as-v1.5', gamma: 2e-6 } }),
+        );
+        expect(err.code).toBe('MODEL_VERSION_CONFLICT');
+        expect(err.message).toContain(key);
+      });
+
+      it('refuses an artifact whose sha256 is not 64 hex digits', async () => {
+        const err = await rejection(
+          registerModelVersion(pool, {
+            name: unique('as-v1.5'),
+            kind: 'k',
+            params: {},
+            artifacts: [{ kind: 'onnx', path: 'a.onnx', sha256: 'xyz', bytes: 1 }],
+          }),
+        );
+        expect(err.code).toBe('DB_INVALID_INPUT');
+        expect(err.message).toMatch(/artifacts\[0\]\.sha256/);
+      });
+
       it('keeps one champion per name: promoting a version retires the previous champion', async () => {
         const name = unique('gueant');
         const v1 = await registerModelVersion(pool, { name, kind: 'glft', params: {} });
