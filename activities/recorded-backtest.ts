@@ -4,24 +4,37 @@
  * `mmflow backtest` command and the tests, so every caller gets the same numbers for the same inputs.
  */
 import { basename } from 'node:path';
-import { runBacktest, type BacktestReport } from '../core/backtest/backtester.ts';
+import { runBacktest, runBacktestAsync, type BacktestReport } from '../core/backtest/backtester.ts';
+import type { ReplayWindow } from '../core/backtest/replay.ts';
+import type { AlphaModel } from '../core/alpha/alpha-model.ts';
+import type { FeatureTap } from '../core/engine/feature-schedule.ts';
 import { PermanentError } from '../core/errors.ts';
-import type { AsV1AlphaParams } from '../core/quoting/model-params.ts';
+import { alphaParamsOf, type ModelParams } from '../core/quoting/model-params.ts';
 import { listSessions, loadSessionEvents, type RecordedSession } from '../venues/binance/recorded.ts';
 import { instrumentForSession } from '../venues/instruments.ts';
 
 export interface RecordedBacktestInput {
   readonly session: RecordedSession;
-  readonly params: AsV1AlphaParams;
+  readonly params: ModelParams;
   /** Order-entry latency, µs. */
   readonly entryLatencyUs: number;
   /** Cancel latency, µs. */
   readonly cancelLatencyUs: number;
+  /** Quote and measure only in [startUs, endUs) of exchange time (warm-up before it). */
+  readonly window?: ReplayWindow;
+  /** Receives the alpha features on the feature grid (data-set building). */
+  readonly featureTap?: FeatureTap;
+  /** Feature grid, ms; default 100. */
+  readonly featureGridMs?: number;
+  /** The alpha model, required when the params have an alpha block. */
+  readonly alphaModel?: AlphaModel;
 }
 
 /**
- * Runs the backtest (fills are not kept in the report: counts are in the KPIs).
- * @throws PermanentError when the session has no snapshot or no trades file, or an unknown instrument.
+ * Runs the backtest (fills are not kept in the report: counts are in the KPIs); models with an alpha
+ * term go through `runBacktestAsync` (each prediction awaited: deterministic).
+ * @throws PermanentError when the session has no snapshot or no trades file, or an unknown instrument;
+ *   Error when the params have an alpha term and no `alphaModel` is given.
  */
 export async function backtestRecordedSession(input: RecordedBacktestInput): Promise<BacktestReport> {
   const { session } = input;
@@ -39,7 +52,7 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
     );
   const instrument = instrumentForSession(session);
   const events = await loadSessionEvents(session, instrument);
-  return runBacktest(events, {
+  const opts = {
     instrument,
     market: session.market,
     params: input.params,
@@ -47,6 +60,14 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
     cancelLatencyUs: Math.round(input.cancelLatencyUs),
     sessionId: session.prefix,
     recordFills: false,
+    ...(input.window === undefined ? {} : { window: input.window }),
+    ...(input.featureTap === undefined ? {} : { featureTap: input.featureTap }),
+    ...(input.featureGridMs === undefined ? {} : { featureGridMs: input.featureGridMs }),
+  };
+  if (alphaParamsOf(input.params) === undefined) return runBacktest(events, opts);
+  return runBacktestAsync(events, {
+    ...opts,
+    ...(input.alphaModel === undefined ? {} : { alphaModel: input.alphaModel }),
   });
 }
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import {
   DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
   parseModelParams,
-  type AsV1AlphaParams,
+  type ModelParams,
 } from '../core/quoting/model-params.ts';
 import { isRetryable } from '../core/errors.ts';
 import { backtestRecordedSession, sessionFromFiles } from '../activities/recorded-backtest.ts';
@@ -15,6 +15,7 @@ import { getModelVersion } from '../db/repositories/models.ts';
 import { resolveDatabase } from '../infra/embedded/postgres.ts';
 import { headlineKpis } from '../workflows/types.ts';
 import { ensureBuiltInModels } from '../app/seed-models.ts';
+import { loadAlphaModelFor } from '../ml/load-alpha.ts';
 
 export interface BacktestCommandOptions {
   readonly depth: string;
@@ -25,7 +26,7 @@ export interface BacktestCommandOptions {
 }
 
 /** Loads a model version's parameters from the registry (DATABASE_URL, or the embedded database). */
-async function paramsFromRegistry(modelId: string): Promise<AsV1AlphaParams> {
+async function paramsFromRegistry(modelId: string): Promise<ModelParams> {
   const log = createLogger('mmflow');
   const db = await resolveDatabase({ env: process.env, stateDir: stateDir(), log });
   const pool = createPool(db.url);
@@ -47,12 +48,19 @@ export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<
     const session = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
     const params =
       opts.model !== undefined ? await paramsFromRegistry(opts.model) : DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT;
-    const report = await backtestRecordedSession({
-      session,
-      params,
-      entryLatencyUs: opts.entryLatencyMs * 1000,
-      cancelLatencyUs: opts.cancelLatencyMs * 1000,
-    });
+    const alphaModel = await loadAlphaModelFor(params);
+    let report;
+    try {
+      report = await backtestRecordedSession({
+        session,
+        params,
+        entryLatencyUs: opts.entryLatencyMs * 1000,
+        cancelLatencyUs: opts.cancelLatencyMs * 1000,
+        ...(alphaModel === undefined ? {} : { alphaModel }),
+      });
+    } finally {
+      await alphaModel?.close?.();
+    }
     process.stderr.write(
       `backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`,
     );

@@ -12,6 +12,7 @@ import { createLogger } from '../app/logger.ts';
 import { ConfigError, parseEngineConfig, type EngineCliOptions, type EngineConfig } from './config.ts';
 import { runQuotingEngine, type EngineRunSummary } from './engine-process.ts';
 import { systemClock } from './system-clock.ts';
+import { loadAlphaModel } from '../ml/load-alpha.ts';
 
 /** Where the command writes; injectable for tests. */
 export interface QuoteCommandIo {
@@ -75,7 +76,13 @@ export async function runQuoteCommand(
     stop.abort();
   });
   try {
-    const summary = await runQuotingEngine(config, { db, log, clock: systemClock, signal: stop.signal });
+    const summary = await runQuotingEngine(config, {
+      db,
+      log,
+      clock: systemClock,
+      signal: stop.signal,
+      loadAlphaModel: (alpha) => loadAlphaModel(alpha),
+    });
     io.stdout(resultLine(summary));
     return 0;
   } catch (err) {

@@ -7,6 +7,9 @@
  *   `CcxtVenue`; equity/inventory sampled on the same 1-s grid as the replay for the same KPIs.
  *
  * Both report every order action and venue report to a `SessionTap` (the DB recorder and metrics).
+ * The quoter is the one the model version names (core/quoting/factory.ts). A model with an alpha term
+ * gets its predictions through an `AlphaRequester` (./alpha-requests.ts): awaited before the next event
+ * in replay (the backtest's numbers), applied when they resolve in paper and live.
  */
 import type { ExecutionVenue, VenueReport } from '../core/engine/venue-port.ts';
 import { QuotingEngine } from '../core/engine/quoting-engine.ts';
@@ -19,10 +22,12 @@ import type { Clock } from '../core/ports.ts';
 import { ReplaySession } from '../core/backtest/replay.ts';
 import { OrderExecutor } from '../core/quoting/executor.ts';
 import type { OrderAction } from '../core/quoting/intent.ts';
-import type { AsV1AlphaParams } from '../core/quoting/model-params.ts';
-import { AsV1AlphaQuoter } from '../core/quoting/v1-alpha.ts';
+import type { ModelParams } from '../core/quoting/model-params.ts';
+import { createQuoter } from '../core/quoting/factory.ts';
+import { engineParamsFor } from '../core/engine/engine-params.ts';
 import { quotePerTickLot } from '../core/sim/fees.ts';
 import type { Sleeper } from './feeds/recorded-feed.ts';
+import type { AlphaRequester } from './alpha-requests.ts';
 
 /** Observer of everything the engine sends and hears. Called synchronously; must not throw. */
 export interface SessionTap {
@@ -35,8 +40,11 @@ export interface SessionTap {
 /** What the engine process needs from a driver. */
 export interface EngineDriver {
   readonly engine: QuotingEngine;
-  /** Feeds one market event through the strategy. */
-  step(ev: MarketEvent): void;
+  /**
+   * Feeds one market event through the strategy. @returns a promise to await before the next event
+   * when an alpha prediction must be applied first (replay of an alpha model), else undefined.
+   */
+  step(ev: MarketEvent): Promise<void> | undefined;
   /** The engine's clock (market time in sim, wall time live), µs. */
   nowUs(): number;
   /** KPIs so far. */
@@ -52,10 +60,12 @@ export interface EngineDriver {
 export interface DriverOptions {
   readonly instrument: Instrument;
   readonly market: MarketKind;
-  readonly params: AsV1AlphaParams;
+  readonly params: ModelParams;
   /** Client order id prefix, unique per engine run (Binance rejects a duplicate open id). */
   readonly clientIdPrefix: string;
   readonly tap: SessionTap;
+  /** Answers the alpha requests; required when the params have an alpha term. */
+  readonly alpha?: AlphaRequester;
 }
 
 function cancelAction(o: { clientOrderId: string; side: 'bid' | 'ask' }): OrderAction {
@@ -73,18 +83,24 @@ export class SimDriver implements EngineDriver {
   readonly engine: QuotingEngine;
   private readonly cancelLatencyUs: number;
   private readonly entryLatencyUs: number;
+  private readonly alpha: AlphaRequester | undefined;
 
   constructor(opts: DriverOptions & { readonly entryLatencyUs: number; readonly cancelLatencyUs: number }) {
-    this.session = new ReplaySession({
-      instrument: opts.instrument,
-      market: opts.market,
-      params: opts.params,
-      entryLatencyUs: opts.entryLatencyUs,
-      cancelLatencyUs: opts.cancelLatencyUs,
-      clientIdPrefix: opts.clientIdPrefix,
-      recordFills: false, // fills stream to the tap; the process must not grow without bound
-    });
+    this.session = new ReplaySession(
+      {
+        instrument: opts.instrument,
+        market: opts.market,
+        params: opts.params,
+        entryLatencyUs: opts.entryLatencyUs,
+        cancelLatencyUs: opts.cancelLatencyUs,
+        clientIdPrefix: opts.clientIdPrefix,
+        recordFills: false, // fills stream to the tap; the process must not grow without bound
+      },
+      opts.alpha === undefined ? {} : { onAlphaRequest: opts.alpha.onAlphaRequest },
+    );
     this.engine = this.session.engine;
+    this.alpha = opts.alpha;
+    opts.alpha?.attach(this.engine);
     this.entryLatencyUs = opts.entryLatencyUs;
     this.cancelLatencyUs = opts.cancelLatencyUs;
     const { tap } = opts;
@@ -103,8 +119,9 @@ export class SimDriver implements EngineDriver {
     };
   }
 
-  step(ev: MarketEvent): void {
+  step(ev: MarketEvent): Promise<void> | undefined {
     this.session.step(ev);
+    return this.alpha?.settle();
   }
 
   nowUs(): number {
@@ -168,22 +185,25 @@ export class LiveDriver implements EngineDriver {
     const engine = new QuotingEngine({
       market: opts.market,
       clock: opts.clock,
-      quoter: new AsV1AlphaQuoter(opts.params),
+      quoter: createQuoter(opts.params),
       executor: new OrderExecutor(opts.clientIdPrefix),
       venue,
-      params: opts.params,
+      params: engineParamsFor(opts.params),
       quotePerTickLot: quotePerTickLot(opts.instrument),
       ...(onResync === undefined ? {} : { onResyncRequested: () => onResync() }),
+      ...(opts.alpha === undefined ? {} : { onAlphaRequest: opts.alpha.onAlphaRequest }),
     });
+    opts.alpha?.attach(engine);
     this.engine = engine;
     this.venue = venue;
   }
 
-  step(ev: MarketEvent): void {
+  step(ev: MarketEvent): undefined {
     const nowUs = this.clock.nowUs();
     if (this.sampler.isDue(nowUs))
       this.sampler.record(nowUs, this.engine.netPnlQuote(), this.engine.inventoryLots);
     this.engine.onMarketEvent(ev);
+    return undefined;
   }
 
   nowUs(): number {

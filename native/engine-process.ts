@@ -37,6 +37,8 @@ import { RunRecorder } from './run-recorder.ts';
 import { RowFlusher, type EngineRunStatus, type RowsWritten, type RunStore } from './run-store.ts';
 import { systemSleep } from './system-clock.ts';
 import type { CcxtClient } from './venues/ccxt-client.ts';
+import type { AlphaParams } from '../core/quoting/model-params.ts';
+import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import { buildRuntime, resolveRun, type ResolvedRun, type Runtime } from './wiring.ts';
 
 /** Flush as soon as this many rows are pending, whatever the interval. */
@@ -62,6 +64,8 @@ export interface EngineDeps {
   readonly store?: RunStore;
   /** ccxt client factory for paper/live (default: ccxt pro Binance). */
   readonly createExchange?: (instrument: Instrument, config: EngineConfig) => CcxtClient;
+  /** Loads the alpha model of a model version with an alpha term (the ONNX loader); see wiring.ts. */
+  readonly loadAlphaModel?: (alpha: AlphaParams) => Promise<AlphaModel>;
   /** Called once the HTTP server listens and the run row exists. */
   readonly onStarted?: (info: { readonly runId: string; readonly httpUrl: string }) => void;
 }
@@ -152,6 +156,7 @@ class EngineRunner {
         tap: this.tap(),
         clientIdPrefix: this.clientIdPrefix,
         createExchange: deps.createExchange,
+        loadAlphaModel: deps.loadAlphaModel,
       });
       this.driver = runtime.driver;
       await this.store.startRun({
@@ -234,7 +239,8 @@ class EngineRunner {
       for await (const ev of runtime.feed) {
         const t0 = clock.nowUs();
         const before = this.actionsSent;
-        driver.step(ev);
+        const alphaAnswer = driver.step(ev);
+        if (alphaAnswer !== undefined) await alphaAnswer; // replay of an alpha model: deterministic
         if (this.actionsSent > before) this.metrics.tickToQuoteUs.observe(clock.nowUs() - t0);
         this.eventsProcessed++;
         this.lastEventTimeUs = ev.exchTimeMs === undefined ? ev.recvTimeUs : ev.exchTimeMs * 1000;

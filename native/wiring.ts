@@ -6,7 +6,13 @@ import type { Instrument } from '../core/instrument.ts';
 import type { MarketEvent, MarketKind } from '../core/market-events.ts';
 import type { Clock } from '../core/ports.ts';
 import { PermanentError } from '../core/errors.ts';
-import { parseModelParams, type AsV1AlphaParams } from '../core/quoting/model-params.ts';
+import {
+  alphaParamsOf,
+  parseModelParams,
+  type AlphaParams,
+  type ModelParams,
+} from '../core/quoting/model-params.ts';
+import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import type { Queryable } from '../db/queryable.ts';
 import { getModelVersion } from '../db/repositories/models.ts';
 import type { Log } from '../infra/log.ts';
@@ -14,6 +20,7 @@ import type { RecordedSession } from '../venues/binance/recorded.ts';
 import { getInstrument, instrumentForSession } from '../venues/instruments.ts';
 import type { EngineConfig } from './config.ts';
 import { LiveDriver, SimDriver, type EngineDriver, type SessionTap } from './drivers.ts';
+import { AlphaRequester } from './alpha-requests.ts';
 import { CcxtMarketFeed } from './feeds/ccxt-feed.ts';
 import { paceEvents, type Sleeper } from './feeds/recorded-feed.ts';
 import { findSession, streamSessionEvents } from './feeds/session-events.ts';
@@ -24,7 +31,7 @@ import { CcxtVenue } from './venues/ccxt-venue.ts';
 export interface ResolvedRun {
   readonly instrument: Instrument;
   readonly market: MarketKind;
-  readonly params: AsV1AlphaParams;
+  readonly params: ModelParams;
   /** The recorded session (replay only). */
   readonly session: RecordedSession | undefined;
 }
@@ -68,6 +75,11 @@ export interface RuntimeOptions {
   readonly tap: SessionTap;
   readonly clientIdPrefix: string;
   readonly createExchange: ((instrument: Instrument, config: EngineConfig) => CcxtClient) | undefined;
+  /**
+   * Loads the alpha model of a model version with an alpha term (the ONNX loader, which checks the
+   * artifact's sha256); required for such versions.
+   */
+  readonly loadAlphaModel?: ((alpha: AlphaParams) => Promise<AlphaModel>) | undefined;
 }
 
 /** A wired run: its feed and driver, plus the mode-specific hooks. */
@@ -78,13 +90,37 @@ export interface Runtime {
   requestSnapshot(): void;
   /** An error raised asynchronously inside the venue adapter's report path, if any. */
   asyncFailure(): unknown;
-  /** Stops the own-trades stream and closes the exchange client (no-op in replay). */
+  /** Stops the own-trades stream, closes the exchange client (not in replay) and the alpha model. */
   close(): Promise<void>;
 }
 
 /**
+ * The alpha requester of a model with an alpha term (undefined without one): awaited in replay,
+ * asynchronous in paper and live (./alpha-requests.ts).
+ * @throws PermanentError `ALPHA_MODEL_UNAVAILABLE` when the model needs one and no loader was given.
+ */
+async function alphaRequester(
+  config: EngineConfig,
+  params: ModelParams,
+  o: RuntimeOptions,
+): Promise<AlphaRequester | undefined> {
+  const alpha = alphaParamsOf(params);
+  if (alpha === undefined) return undefined;
+  if (o.loadAlphaModel === undefined) {
+    throw new PermanentError(
+      'ALPHA_MODEL_UNAVAILABLE',
+      `model version ${config.modelVersionId} has an alpha term (${alpha.artifactPath}) but the engine has no alpha model loader`,
+      { modelVersionId: config.modelVersionId, artifactPath: alpha.artifactPath },
+    );
+  }
+  const model = await o.loadAlphaModel(alpha);
+  return new AlphaRequester(model, config.mode === 'replay' ? 'await' : 'async', o.log);
+}
+
+/**
  * Builds the feed and the driver of the configured mode. For paper/live, creates the ccxt client and
- * loads its markets first.
+ * loads its markets first. Loads the alpha model first when the model version has an alpha term.
+ * @throws PermanentError `ALPHA_MODEL_UNAVAILABLE` (see `alphaRequester`).
  */
 export async function buildRuntime(
   config: EngineConfig,
@@ -92,7 +128,18 @@ export async function buildRuntime(
   o: RuntimeOptions,
 ): Promise<Runtime> {
   const { instrument, market, params } = run;
-  const driverOptions = { instrument, market, params, clientIdPrefix: o.clientIdPrefix, tap: o.tap };
+  const alpha = await alphaRequester(config, params, o);
+  const closeAlpha = async (): Promise<void> => {
+    await alpha?.close();
+  };
+  const driverOptions = {
+    instrument,
+    market,
+    params,
+    clientIdPrefix: o.clientIdPrefix,
+    tap: o.tap,
+    ...(alpha === undefined ? {} : { alpha }),
+  };
   const sim = (): SimDriver =>
     new SimDriver({
       ...driverOptions,
@@ -108,7 +155,7 @@ export async function buildRuntime(
       driver: sim(),
       requestSnapshot: () => undefined,
       asyncFailure: () => undefined,
-      close: async () => undefined,
+      close: closeAlpha,
     };
   }
 
@@ -131,7 +178,10 @@ export async function buildRuntime(
       driver: sim(),
       requestSnapshot: () => feed.requestSnapshot(),
       asyncFailure: () => undefined,
-      close: () => exchange.close().then(() => undefined),
+      close: async () => {
+        await exchange.close();
+        await closeAlpha();
+      },
     };
   }
 
@@ -169,6 +219,7 @@ export async function buildRuntime(
     close: async () => {
       venue?.stop();
       await exchange.close();
+      await closeAlpha();
     },
   };
 }

@@ -10,8 +10,15 @@ import type { QuotingEngine } from './quoting-engine.ts';
  * @param engine the engine whose counters, PnL and inventory are reported.
  * @param sampler the equity/inventory samples taken every second of market time.
  * @param maxInventoryLots q_max of the model, lots (the RMS inventory ratio's denominator).
+ * @param events the `events` KPI; default the engine's event counter (a windowed replay passes the
+ *   events inside its window).
  */
-export function engineKpis(engine: QuotingEngine, sampler: EquitySampler, maxInventoryLots: number): Kpis {
+export function engineKpis(
+  engine: QuotingEngine,
+  sampler: EquitySampler,
+  maxInventoryLots: number,
+  events: number = engine.counters.events,
+): Kpis {
   const c = engine.counters;
   return computeKpis({
     netPnlQuote: engine.netPnlQuote(),
@@ -25,7 +32,7 @@ export function engineKpis(engine: QuotingEngine, sampler: EquitySampler, maxInv
     quotes: c.quotesPlaced,
     fills: c.fills,
     cancels: c.cancelsConfirmed,
-    events: c.events,
+    events,
     finalInventoryLots: engine.inventoryLots,
     maxAbsInventoryLots: engine.maxAbsInventoryLots,
   });

@@ -17,6 +17,16 @@
  * transition from quoting to pulled is counted in `counters.pulls`. If the quoter throws (an invariant
  * violation such as a NaN price), the engine pulls all quotes first and then rethrows.
  *
+ * Options beyond V1-α (docs/adr/0006-quoting-model-v1-5.md):
+ * - a slow σ (`volLongObservations`) for the adaptive widening, in the view as `sigmaLongTicksPerSqrtSec`;
+ * - alpha: with `alphaIntervalMs`, every alpha grid point the features are handed to `onAlphaRequest`
+ *   and the answer given to `setAlphaTicks` is in the view (`alphaTicks`) until it is `alphaHorizonMs`
+ *   old; a feature tap at every point of the feature grid (./feature-schedule.ts);
+ * - quote ageing: the time each place was sent is kept (`placedAtUs`), and a leg's `notBeforeUs`
+ *   makes the executor replace older orders;
+ * - `quoteFromUs` (windowed replays): before it the engine syncs the book and warms its signals but
+ *   takes no decision and sends nothing.
+ *
  * Hot path: per event, no allocation of our own (the quoter view is one reused object, working orders
  * live in one array, the executor writes its actions into one reused array); the quoter allocates at most
  * its intent, and reconcile is skipped when neither the intent's legs nor the working orders changed
@@ -32,6 +42,7 @@ import type { Quoter, QuoterView } from '../quoting/quoter.ts';
 import { EwmaVolatility } from '../signals/ewma-volatility.ts';
 import { TradeFlowImbalance } from '../signals/order-flow-imbalance.ts';
 import { DepthImbalance } from '../signals/depth-imbalance.ts';
+import { FeatureSchedule, type AlphaRequest, type FeatureTap } from './feature-schedule.ts';
 import { SpreadCaptureAccumulator } from '../metrics/spread-capture.ts';
 import type { ExecutionVenue, VenueReport } from './venue-port.ts';
 import { PositionLedger } from './position.ts';
@@ -49,6 +60,12 @@ export interface EngineParams {
   readonly diLevels: number;
   /** Hard inventory limit, lots: a place whose worst case would exceed it is not sent. */
   readonly maxInventoryLots: number;
+  /** Span of the slow σ, observations on the same grid; absent: no slow σ (view field undefined). */
+  readonly volLongObservations?: number;
+  /** Alpha grid, ms (a multiple of the feature grid); absent: the model has no alpha term. */
+  readonly alphaIntervalMs?: number;
+  /** Age after which an alpha answer is dropped (the view carries 0), ms; absent: never. */
+  readonly alphaHorizonMs?: number;
 }
 
 /** Construction options of {@link QuotingEngine}. */
@@ -67,6 +84,17 @@ export interface QuotingEngineOptions {
   readonly recordFills?: boolean;
   /** The book to keep in sync (default a new one); the engine is its only writer. */
   readonly book?: OrderBook;
+  /**
+   * Called at every alpha grid point (`params.alphaIntervalMs`) with the features then; required when
+   * the params set `alphaIntervalMs`. The driver answers with {@link QuotingEngine.setAlphaTicks}.
+   */
+  readonly onAlphaRequest?: AlphaRequest;
+  /** Called at every point of the feature grid once the features are warm (data-set building). */
+  readonly featureTap?: FeatureTap;
+  /** Feature grid, ms (an integer dividing 1000); default 100. */
+  readonly featureGridMs?: number;
+  /** No decision and no order before this time, Unix epoch µs (book and signals still update). */
+  readonly quoteFromUs?: number;
 }
 
 /** Counters of one engine session (all monotone, plain integers). */
@@ -134,6 +162,12 @@ export class QuotingEngine {
   private readonly vol: EwmaVolatility;
   private readonly ofi: TradeFlowImbalance;
   private readonly di: DepthImbalance;
+  private readonly volLong: EwmaVolatility | undefined;
+  private readonly features: FeatureSchedule | undefined;
+  private readonly quoteFromUs: number;
+  private alpha = 0;
+  private alphaAtUs = Number.NEGATIVE_INFINITY;
+  private readonly alphaHorizonUs: number;
   /** False when the quoter never reads the depth imbalance (the view then carries 0). */
   private readonly diEnabled: boolean;
   private readonly working = new WorkingOrders();
@@ -148,6 +182,8 @@ export class QuotingEngine {
     ofi: 0,
     depthImbalance: 0,
     inventoryLots: 0,
+    sigmaLongTicksPerSqrtSec: undefined,
+    alphaTicks: 0,
   };
   private lastIntentValue: QuoteIntent | undefined;
   /** Working orders or intent legs changed since the last reconcile (or it emitted actions). */
@@ -156,6 +192,10 @@ export class QuotingEngine {
   private readonly position: PositionLedger;
   private lastMidTicksValue: number | undefined;
 
+  /**
+   * @throws RangeError when the params set `alphaIntervalMs` without an `onAlphaRequest`, or on an
+   *   invalid feature grid / alpha interval (see ./feature-schedule.ts).
+   */
   constructor(opts: QuotingEngineOptions) {
     this.opts = opts;
     this.book = opts.book ?? new OrderBook();
@@ -172,7 +212,34 @@ export class QuotingEngine {
     });
     this.ofi = new TradeFlowImbalance(s.ofiWindowMs);
     this.di = new DepthImbalance();
-    this.diEnabled = opts.quoter.readsDepthImbalance !== false;
+    this.volLong =
+      s.volLongObservations === undefined
+        ? undefined
+        : new EwmaVolatility({
+            observations: s.volLongObservations,
+            sampleIntervalMs: s.volSampleIntervalMs,
+          });
+    if (s.alphaIntervalMs !== undefined && opts.onAlphaRequest === undefined) {
+      throw new RangeError(
+        `QuotingEngine: the model asks for alpha every ${s.alphaIntervalMs} ms but no onAlphaRequest was given`,
+      );
+    }
+    const wantsFeatures = s.alphaIntervalMs !== undefined || opts.featureTap !== undefined;
+    this.features = wantsFeatures
+      ? new FeatureSchedule(
+          {
+            gridMs: opts.featureGridMs ?? 100,
+            ...(opts.featureTap === undefined ? {} : { tap: opts.featureTap }),
+            ...(s.alphaIntervalMs === undefined ? {} : { alphaIntervalMs: s.alphaIntervalMs }),
+            ...(opts.onAlphaRequest === undefined ? {} : { onAlphaRequest: opts.onAlphaRequest }),
+          },
+          { book: this.book, vol: this.vol, ofi: this.ofi, di: this.di },
+        )
+      : undefined;
+    this.alphaHorizonUs = s.alphaHorizonMs === undefined ? Number.POSITIVE_INFINITY : s.alphaHorizonMs * 1000;
+    this.quoteFromUs = opts.quoteFromUs ?? Number.NEGATIVE_INFINITY;
+    // The features read the depth imbalance whatever the quoter does.
+    this.diEnabled = opts.quoter.readsDepthImbalance !== false || wantsFeatures;
   }
 
   /** Signed position, lots (+ long). */
@@ -203,6 +270,25 @@ export class QuotingEngine {
   get syncState(): 'awaiting-snapshot' | 'synced' | 'out-of-sync' {
     return this.sync.state;
   }
+  /** The alpha the view carries now, ticks (0 before any answer and once it is older than its horizon). */
+  get alphaTicks(): number {
+    return this.alphaAt(this.opts.clock.nowUs());
+  }
+
+  /**
+   * Gives the engine the answer to an alpha request; it is in the view from the next decision on.
+   * @param value predicted mid move, ticks (finite).
+   * @param requestedAtUs the grid time of the request the value answers, µs (default now): the value
+   *   is dropped once older than `alphaHorizonMs`. An answer older than the one held is ignored.
+   * @throws RangeError if `value` is not finite.
+   */
+  setAlphaTicks(value: number, requestedAtUs: number = this.opts.clock.nowUs()): void {
+    if (!Number.isFinite(value)) throw new RangeError(`QuotingEngine: alpha must be finite, got ${value}`);
+    if (requestedAtUs < this.alphaAtUs) return;
+    this.alpha = value;
+    this.alphaAtUs = requestedAtUs;
+  }
+
   /** Orders we may have on the venue (placed and not known closed). */
   workingOrders(): readonly WorkingOrder[] {
     return this.working.list;
@@ -224,6 +310,8 @@ export class QuotingEngine {
   onMarketEvent(ev: MarketEvent): void {
     const c = this.counters;
     c.events++;
+    const features = this.features;
+    if (features !== undefined) features.beforeEvent(this.opts.clock.nowUs(), this.sync.synced);
     let result: SyncResult | undefined;
     let depthChanged = false;
     switch (ev.kind) {
@@ -253,11 +341,13 @@ export class QuotingEngine {
     if (mid !== undefined) {
       this.lastMidTicksValue = mid;
       this.vol.update(mid, nowUs);
+      if (this.volLong !== undefined) this.volLong.update(mid, nowUs);
     }
     if (depthChanged && this.diEnabled) {
       const levels = this.opts.params.diLevels;
       this.di.update(book.depthLots('bid', levels), book.depthLots('ask', levels));
     }
+    if (nowUs < this.quoteFromUs) return;
     const v = this.view;
     v.nowUs = nowUs;
     v.bestBidTicks = book.bestBidTicks();
@@ -267,6 +357,8 @@ export class QuotingEngine {
     v.ofi = this.ofi.value(nowUs);
     v.depthImbalance = this.di.value;
     v.inventoryLots = this.position.inventoryLots;
+    if (this.volLong !== undefined) v.sigmaLongTicksPerSqrtSec = this.volLong.sigmaTicksPerSqrtSec();
+    if (this.features !== undefined) v.alphaTicks = this.alphaAt(nowUs);
     c.decisions++;
     let intent: QuoteIntent;
     try {
@@ -338,7 +430,13 @@ export class QuotingEngine {
   private apply(intent: QuoteIntent): void {
     const prev = this.lastIntentValue;
     this.lastIntentValue = intent;
-    if (!this.dirty && prev !== undefined && sameLeg(prev.bid, intent.bid) && sameLeg(prev.ask, intent.ask))
+    if (
+      !this.dirty &&
+      prev !== undefined &&
+      sameLeg(prev.bid, intent.bid) &&
+      sameLeg(prev.ask, intent.ask) &&
+      !this.hasAgedOrder(intent)
+    )
       return;
     this.counters.reconciles++;
     // One reused array: `send` cannot re-enter the engine (venue-port.ts contract 1: no synchronous reports).
@@ -375,9 +473,29 @@ export class QuotingEngine {
       openLots: a.sizeLots,
       midAtQuoteTicks: mid,
       halfSpreadTicks: half,
+      placedAtUs: this.opts.clock.nowUs(),
     });
     c.quotesPlaced++;
     this.opts.venue.submit(a);
+  }
+
+  /** The alpha in force at `nowUs` (0 once older than the horizon). */
+  private alphaAt(nowUs: number): number {
+    return nowUs - this.alphaAtUs <= this.alphaHorizonUs ? this.alpha : 0;
+  }
+
+  /** Whether a working order is older than its side's `notBeforeUs` (quote ageing; V1-α legs have none). */
+  private hasAgedOrder(intent: QuoteIntent): boolean {
+    const bidBound = intent.bid?.notBeforeUs;
+    const askBound = intent.ask?.notBeforeUs;
+    if (bidBound === undefined && askBound === undefined) return false;
+    const w = this.working.list;
+    for (let i = 0; i < w.length; i++) {
+      const o = w[i]!;
+      const bound = o.side === 'bid' ? bidBound : askBound;
+      if (bound !== undefined && o.openLots > 0 && o.placedAtUs < bound) return true;
+    }
+    return false;
   }
 
   /** Worst case: every open order of the side fills, plus this one; must stay within ±maxInventoryLots. */

@@ -14,6 +14,8 @@ export interface EngineOrder extends WorkingOrder {
   readonly midAtQuoteTicks: number;
   /** Quoted half spread of the deciding intent, ticks (see core/metrics/spread-capture.ts). */
   readonly halfSpreadTicks: number;
+  /** When the place was sent, Unix epoch µs (engine clock); quote ageing compares it. */
+  readonly placedAtUs: number;
 }
 
 /** Working orders in placement order. */

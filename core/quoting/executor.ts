@@ -3,8 +3,10 @@
  * make the venue hold what the intent wants (STYLE §3, "decisions are data").
  *
  * Rules, per side (bid first, then ask; cancels before places):
- * - keep: the first open order (in `working` order) whose price and original size equal the intent leg.
- *   A partially filled order still matches (it keeps its queue priority);
+ * - keep: the first open order (in `working` order) whose price and original size equal the intent leg
+ *   and, when the leg sets `notBeforeUs` (quote ageing), that was placed at or after that time (an
+ *   order of unknown `placedAtUs` is then stale). A partially filled order still matches (it keeps its
+ *   queue priority);
  * - cancel: every other open order of the side (wrong price or size, side not wanted, duplicates);
  * - place: when the leg is wanted, nothing matches, and no cancel on that side is still pending.
  *
@@ -102,7 +104,10 @@ export class OrderExecutor {
         continue;
       }
       const matches =
-        want !== undefined && order.priceTicks === want.priceTicks && order.sizeLots === want.sizeLots;
+        want !== undefined &&
+        order.priceTicks === want.priceTicks &&
+        order.sizeLots === want.sizeLots &&
+        isFresh(order, want);
       if (matches && !kept) {
         kept = true;
         continue;
@@ -151,4 +156,12 @@ export class OrderExecutor {
     }
     while (ids.length > kept) ids.pop(); // pop: no runtime call, unlike a length store
   }
+}
+
+/** Whether `order` is young enough for `want` (always, when the leg asks nothing of its age). */
+function isFresh(order: WorkingOrder, want: QuoteLeg): boolean {
+  const notBeforeUs = want.notBeforeUs;
+  if (notBeforeUs === undefined) return true;
+  const placedAtUs = order.placedAtUs;
+  return placedAtUs !== undefined && placedAtUs >= notBeforeUs;
 }

@@ -7,6 +7,12 @@
 export interface QuoteLeg {
   readonly priceTicks: number;
   readonly sizeLots: number;
+  /**
+   * Quote ageing (docs/adr/0006-quoting-model-v1-5.md §Ageing): a working order of this side placed
+   * BEFORE this time (Unix epoch µs) is stale and is cancelled and replaced even if its price and size
+   * match. Absent: any matching order is kept, whatever its age (V1-α).
+   */
+  readonly notBeforeUs?: number;
 }
 
 /** Why a side is (not) quoted; stable codes for counters and logs, never free text. */
@@ -32,6 +38,11 @@ export interface WorkingOrder {
   readonly sizeLots: number;
   /** Lots still open (sizeLots minus filled lots). */
   readonly openLots: number;
+  /**
+   * When the place was sent, Unix epoch µs (the driver's clock). Absent: unknown, which a leg with
+   * `notBeforeUs` treats as stale.
+   */
+  readonly placedAtUs?: number;
 }
 
 /** Order actions produced by diffing an intent against working orders. */

@@ -1,6 +1,7 @@
 /**
  * Parameters of one quoting-model version, parsed at the boundary (pipeline YAML, DB rows, model
- * metadata) with zod. The union is discriminated by `model`; later versions (e.g. 'as-v1.5') add members.
+ * metadata) with zod. The union is discriminated by `model`: 'as-v1-alpha' (seed 004 §3) and 'as-v1.5'
+ * (seed 004 §4).
  *
  * Units follow docs/adr/0002-quoting-model-units.md: the model computes in ticks, σ in ticks/√s, time to
  * horizon in s, k in 1/tick, inventory q in unit orders (inventoryLots / quoteSizeLots), γ in 1/tick per
@@ -49,8 +50,83 @@ export const AsV1AlphaParamsSchema = z.strictObject({
 /** Parameters of an 'as-v1-alpha' model version. */
 export type AsV1AlphaParams = Readonly<z.infer<typeof AsV1AlphaParamsSchema>>;
 
+/**
+ * The optional alpha block of a V1.5 model: an ONNX model predicting the mid move over `horizonMs`
+ * from the features of core/alpha/features.ts, applied as a clamped centre shift
+ * (docs/adr/0006-quoting-model-v1-5.md §Alpha). Strict.
+ */
+export const AlphaParamsSchema = z.strictObject({
+  /** Path of the ONNX artifact (relative to the model store, e.g. `models/alpha-…onnx`). */
+  artifactPath: z.string().min(1),
+  /** sha256 of the artifact, 64 lower-case hex digits (checked by the loader before use). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
+  /** Bound of the alpha shift |weight·alphaTicks|, ticks, in [0, 3] (inside the ±3-tick total clamp). */
+  maxShiftTicks: z.number().nonnegative().max(3),
+  /** Weight applied to the predicted mid move (ticks → ticks; signed, finite). */
+  weight: z.number().finite(),
+  /** Market time between two predictions, ms (integer > 0; a multiple of the 100-ms feature grid). */
+  intervalMs: positiveInt.refine((ms) => ms % 100 === 0, 'must be a multiple of 100 ms (the feature grid)'),
+  /** Horizon of the predicted mid move, ms (integer > 0); a prediction older than this is dropped (0). */
+  horizonMs: positiveInt,
+});
+
+/** The alpha block of a V1.5 model version. */
+export type AlphaParams = Readonly<z.infer<typeof AlphaParamsSchema>>;
+
+/**
+ * V1.5 (seed 004 §4): V1-α plus an inventory skew, depth imbalance, a volatility- and inventory-scaled
+ * spread, adaptive widening and quote ageing, optionally an ONNX alpha term. Formulas, units and the
+ * sign of the inventory skew: docs/adr/0006-quoting-model-v1-5.md. Strict.
+ */
+export const AsV15ParamsSchema = z.strictObject({
+  model: z.literal('as-v1.5'),
+  /** Risk aversion γ of A&S r and eq. (30), 1/tick per unit order (> 0). */
+  gamma: positiveFinite,
+  /** Fill-intensity decay k, 1/tick (> 0). */
+  kPerTick: positiveFinite,
+  /** Rolling time to horizon τ, s (> 0), as in V1-α. */
+  horizonSec: positiveFinite,
+  /** Inventory penalty κ_inv, ticks per unit order (≥ 0): centre −κ_inv·q and spread +κ_inv·|q|. */
+  kappaInvTicks: z.number().nonnegative().finite(),
+  /** OFI sensitivity β_ofi, ticks per unit OFI (signed). */
+  betaOfiTicks: z.number().finite(),
+  /** Depth-imbalance sensitivity β_di, ticks per z unit of filtered DI (signed). */
+  betaDiTicks: z.number().finite(),
+  /** Volatility sensitivity κ_vol of the spread, ticks per (tick/√s) of σ, i.e. √s (≥ 0). */
+  kappaVolSqrtSec: z.number().nonnegative().finite(),
+  /** Spread floor, ticks (≥ 2: seed §4.7 "spread ≥ 2 ticks", a risk control, not a tuning knob). */
+  minSpreadTicks: z.number().min(2).finite(),
+  /** Span of the slow σ average the widening compares with, observations on the σ grid (> 0). */
+  volLongObservations: positiveInt,
+  /** Widening trigger: widen when σ > wideningRatio·σ_long (> 1; seed §3.6: 2). */
+  wideningRatio: z.number().gt(1).finite(),
+  /** Spread multiplier while widened (≥ 1; seed §3.6: 1.5). */
+  wideningFactor: z.number().min(1).finite(),
+  /** Quote ageing: replace a quote alive longer than this, ms (integer > 0; seed §4.5: 750). */
+  maxQuoteAgeMs: positiveInt,
+  /** Quote ageing: replace quotes when the sign of OFI or DI flips since they were placed (§4.5). */
+  refreshOnSignFlip: z.boolean(),
+  /** Size of each quote, lots (integer > 0); the inventory unit q = inventoryLots / quoteSizeLots. */
+  quoteSizeLots: positiveInt,
+  /** Inventory limit q_max, lots (integer > 0). */
+  maxInventoryLots: positiveInt,
+  /** Span N of the (short) EWMA volatility, observations. */
+  volObservations: positiveInt,
+  /** Calendar sampling interval of the mid for both σ estimates, ms. */
+  volSampleIntervalMs: positiveInt,
+  /** Trailing window of the trade-flow imbalance, ms. */
+  ofiWindowMs: positiveInt,
+  /** Book levels per side summed into the depth imbalance (seed §4.2: 5). */
+  diLevels: positiveInt,
+  /** Optional ONNX alpha term; absent = no alpha. */
+  alpha: AlphaParamsSchema.optional(),
+});
+
+/** Parameters of an 'as-v1.5' model version. */
+export type AsV15Params = Readonly<z.infer<typeof AsV15ParamsSchema>>;
+
 /** All model versions, discriminated by `model`. */
-export const ModelParamsSchema = z.discriminatedUnion('model', [AsV1AlphaParamsSchema]);
+export const ModelParamsSchema = z.discriminatedUnion('model', [AsV1AlphaParamsSchema, AsV15ParamsSchema]);
 
 /** Parameters of any model version. */
 export type ModelParams = Readonly<z.infer<typeof ModelParamsSchema>>;
@@ -81,6 +157,50 @@ export const DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT: AsV1AlphaParams = Object.freeze({
   ofiWindowMs: 1000,
   diLevels: 5,
 });
+
+/**
+ * Defaults of V1.5 for Binance spot BTCUSDT: the V1-α defaults for what the two models share (γ, k, τ,
+ * β_ofi, sizes, limit, signal windows), and seed 004 §4.6's initial values translated to our units
+ * (docs/adr/0006-quoting-model-v1-5.md §Defaults):
+ * - β_di = 0.2 tick per z unit of DI and κ_inv = 0.1 tick per unit order (the seed's "0.1 tick/lot",
+ *   reading its lot as one quote, our inventory unit): with q_max = 5 quotes the skew and the spread
+ *   term stay ≤ 0.5 tick; A&S's reservation price (≈ 8 ticks per unit order at the median σ) remains
+ *   the main inventory control, as seed §3.3bis wants;
+ * - κ_vol: the seed's 1.2 does not carry over (its σ unit is not stated; with σ in ticks/√s, ≈ 570 at
+ *   the median of the busy 2024-08-08 session, it would add ≈ 680 ticks). 0.005 √s adds ≈ 2.8 ticks at
+ *   that median and ≈ 5 ticks at its p90 (≈ 1,050), on top of V1-α's 11 / 29 ticks;
+ * - widening ×1.5 when σ > 2·σ_long (§3.6), σ_long over 600 observations of the 100-ms grid (≈ 60 s of
+ *   span against the short σ's 10 s: the 1-min/10-min ratio of seed §6.5, scaled to sessions of ~10 min);
+ * - ageing 750 ms and refresh on a sign flip (§4.5); spread floor 2 ticks (§4.7); no alpha.
+ * Not an optimum: the weekly study searches these.
+ */
+export const DEFAULT_AS_V15_BTCUSDT_SPOT: AsV15Params = Object.freeze({
+  model: 'as-v1.5',
+  gamma: 2e-7,
+  kPerTick: 0.8,
+  horizonSec: 120,
+  kappaInvTicks: 0.1,
+  betaOfiTicks: 0.3,
+  betaDiTicks: 0.2,
+  kappaVolSqrtSec: 0.005,
+  minSpreadTicks: 2,
+  volLongObservations: 600,
+  wideningRatio: 2,
+  wideningFactor: 1.5,
+  maxQuoteAgeMs: 750,
+  refreshOnSignFlip: true,
+  quoteSizeLots: 100,
+  maxInventoryLots: 500,
+  volObservations: 100,
+  volSampleIntervalMs: 100,
+  ofiWindowMs: 1000,
+  diLevels: 5,
+});
+
+/** The alpha block of `params`, or undefined when the model has none (V1-α, or V1.5 without alpha). */
+export function alphaParamsOf(params: ModelParams): AlphaParams | undefined {
+  return params.model === 'as-v1.5' ? params.alpha : undefined;
+}
 
 /** Raised when model parameters fail validation; `where` names the source (file, row, key). */
 export class ModelParamsError extends Error {

@@ -26,6 +26,17 @@ export interface QuoterView {
   readonly depthImbalance: number;
   /** Signed net position, lots (+ long). */
   readonly inventoryLots: number;
+  /**
+   * Slow average of σ, ticks/√s: the σ estimator with a longer span (`volLongObservations`) on the same
+   * grid; undefined until warmed up, and always undefined for a model without adaptive widening.
+   */
+  readonly sigmaLongTicksPerSqrtSec: number | undefined;
+  /**
+   * Latest alpha prediction, ticks (the model's predicted mid move over its horizon, unweighted and
+   * unclamped; core/alpha/alpha-model.ts). 0 until the first answer, once the prediction is older than
+   * its horizon, and always for a model without alpha.
+   */
+  readonly alphaTicks: number;
 }
 
 /** A quoting model: maps a view to the quotes it wants resting. Pure: no I/O, no clock reads. */

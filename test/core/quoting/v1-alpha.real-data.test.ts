@@ -48,6 +48,8 @@ describe(`V1-α defaults on ${SESSION}`, () => {
         ofi: 0,
         depthImbalance: 0,
         inventoryLots: 0,
+        sigmaLongTicksPerSqrtSec: undefined,
+        alphaTicks: 0,
       });
       if (intent.bid === undefined || intent.ask === undefined || sigma === undefined) {
         if (intent.bidReason === 'no-volatility-yet' && sigma === undefined) notReady += 1;

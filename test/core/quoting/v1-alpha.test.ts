@@ -33,6 +33,8 @@ function view(overrides: Partial<QuoterView> = {}): QuoterView {
     ofi: 0,
     depthImbalance: 0,
     inventoryLots: 0,
+    sigmaLongTicksPerSqrtSec: undefined,
+    alphaTicks: 0,
     ...overrides,
   };
 }
@@ -162,6 +164,8 @@ describe('AsV1AlphaQuoter', () => {
         for (const v of seq) {
           const full: QuoterView = {
             ...v,
+            sigmaLongTicksPerSqrtSec: undefined,
+            alphaTicks: 0,
             midTicks: v.bestBidTicks === undefined ? undefined : (v.bestBidTicks + v.bestAskTicks) / 2,
           };
           expect(memo.decide(full)).toEqual(new AsV1AlphaQuoter(PARAMS).decide(full));

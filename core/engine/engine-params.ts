@@ -1,0 +1,27 @@
+/**
+ * The engine settings a model version implies: signal windows, the hard inventory limit, and for V1.5
+ * the slow σ of the adaptive widening and the alpha schedule. One mapping for every driver.
+ */
+import type { ModelParams } from '../quoting/model-params.ts';
+import type { EngineParams } from './quoting-engine.ts';
+
+/**
+ * @param p parsed model parameters.
+ * @returns V1-α: the params themselves (they carry every engine field); V1.5: its windows and limit,
+ *   `volLongObservations`, and `alphaIntervalMs`/`alphaHorizonMs` when it has an alpha block.
+ */
+export function engineParamsFor(p: ModelParams): EngineParams {
+  if (p.model === 'as-v1-alpha') return p;
+  const common = {
+    volObservations: p.volObservations,
+    volSampleIntervalMs: p.volSampleIntervalMs,
+    ofiWindowMs: p.ofiWindowMs,
+    diLevels: p.diLevels,
+    maxInventoryLots: p.maxInventoryLots,
+    volLongObservations: p.volLongObservations,
+  };
+  const alpha = p.alpha;
+  return alpha === undefined
+    ? common
+    : { ...common, alphaIntervalMs: alpha.intervalMs, alphaHorizonMs: alpha.horizonMs };
+}
