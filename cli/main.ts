@@ -184,4 +184,19 @@ program
     process.exitCode = await runAuditCommand(workflowId, opts.format);
   });
 
+const study = program.command('study').description('Parameter studies of the retraining pipeline.');
+study
+  .command('show')
+  .description(
+    "Print a study's trials, its best trial in and out of sample, and parameter importances (from DATABASE_URL).",
+  )
+  .argument('<id>', 'study id')
+  .option('--json', 'print one JSON object instead of tables')
+  .option('--plot <file>', 'write an HTML page with the optimisation history and importances (inline SVG)')
+  .option('--follow', "show a progress bar from the workflow's studyStatus query until the study ends")
+  .action(async (id: string, opts: { json?: boolean; plot?: string; follow?: boolean }) => {
+    const { runStudyShowCommand } = await import('./study.ts');
+    process.exitCode = await runStudyShowCommand(id, opts);
+  });
+
 await program.parseAsync(process.argv);

@@ -2,3 +2,4 @@
 export { backtestWorkflow } from './backtest.ts';
 export { ingestWorkflow } from './ingest.ts';
 export { pipelineWorkflow } from './pipeline.ts';
+export { studyWorkflow } from './study.ts';

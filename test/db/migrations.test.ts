@@ -14,6 +14,9 @@ const ALL_MIGRATIONS = [
   '0004_timescaledb-optional',
   '0005_fill-ratio-unbounded',
   '0006_data-quality-reports',
+  '0007_calibration-and-quality-windows',
+  '0008_studies',
+  '0009_model-artifacts-and-metrics',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */
@@ -44,7 +47,7 @@ describe('migrations on the test database', () => {
     expect(tables).toEqual(expect.arrayContaining([...TABLES, MIGRATIONS_TABLE]));
   });
 
-  it('records the four migrations in order, and a second run applies nothing and changes no column', async () => {
+  it('records every migration in order, and a second run applies nothing and changes no column', async () => {
     const before = await schemaShape(pool);
     expect(await migrateUp(databaseUrl)).toEqual([]);
     expect(await schemaShape(pool)).toEqual(before);
