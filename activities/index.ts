@@ -8,6 +8,7 @@ import { runBacktestActivity } from './backtest.ts';
 import { ingestKlinesFile, ingestTradesFile, type IngestFileInput } from './ingest.ts';
 import { validateMarketData, type ValidateMarketDataInput } from './validate-market-data.ts';
 import { trainAlpha, type TrainAlphaInput } from './train-alpha.ts';
+import { loadPipeline, type LoadPipelineInput } from './load-pipeline.ts';
 import { dataQualityGate, type DataQualityGateInput } from './data-quality-gate.ts';
 import { calibrate, type CalibrateInput } from './calibrate.ts';
 import { calibrateModelVersion, type CalibrateModelVersionInput } from './calibrate-model-version.ts';
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     calibrate: (input: CalibrateInput) => calibrate(deps, input),
     calibrateModelVersion: (input: CalibrateModelVersionInput) => calibrateModelVersion(deps, input),
     trainAlpha: (input: TrainAlphaInput) => trainAlpha(deps, input),
+    loadPipeline: (input: LoadPipelineInput) => loadPipeline(input),
     registerModel: (input: RegisterModelInput) => registerModel(deps, input),
   };
 }

@@ -3,26 +3,48 @@
  * backtest and quote with. Registration is idempotent: an existing version is left untouched.
  */
 import type { Pool } from 'pg';
-import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../core/quoting/model-params.ts';
+import {
+  DEFAULT_AS_V15_BTCUSDT_USDM,
+  DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+} from '../core/quoting/model-params.ts';
 import { getModelVersion, registerModelVersion, setStatus } from '../db/repositories/models.ts';
 
 /** Id of the default model version (Avellaneda–Stoikov V1-α for Binance spot BTCUSDT). */
 export const DEFAULT_MODEL_VERSION_ID = 'as-v1-alpha-btcusdt-spot@1';
 
+/** Id of the base model of the weekly retraining (V1.5 for Binance USDⓈ-M BTCUSDT). */
+export const RETRAIN_BASE_MODEL_VERSION_ID = 'as-v1.5-btcusdt-usdm@1';
+
+const BUILT_IN = [
+  {
+    id: DEFAULT_MODEL_VERSION_ID,
+    name: 'as-v1-alpha-btcusdt-spot',
+    params: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
+    definedIn: 'core/quoting/model-params.ts DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT',
+  },
+  {
+    id: RETRAIN_BASE_MODEL_VERSION_ID,
+    name: 'as-v1.5-btcusdt-usdm',
+    params: DEFAULT_AS_V15_BTCUSDT_USDM,
+    definedIn: 'core/quoting/model-params.ts DEFAULT_AS_V15_BTCUSDT_USDM',
+  },
+] as const;
+
 /** Registers the built-in model versions that are missing. @returns the ids registered now. */
 export async function ensureBuiltInModels(db: Pool): Promise<string[]> {
-  if ((await getModelVersion(db, DEFAULT_MODEL_VERSION_ID)) !== undefined) return [];
-  const registered = await registerModelVersion(db, {
-    name: 'as-v1-alpha-btcusdt-spot',
-    version: 1,
-    kind: DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT.model,
-    params: { ...DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT },
-    lineage: {
-      source: 'built-in default',
-      definedIn: 'core/quoting/model-params.ts DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT',
-    },
-  });
-  // The built-in default is the first champion: there is nothing to compare it against.
-  await setStatus(db, registered.id, 'champion');
-  return [DEFAULT_MODEL_VERSION_ID];
+  const registeredNow: string[] = [];
+  for (const model of BUILT_IN) {
+    if ((await getModelVersion(db, model.id)) !== undefined) continue;
+    const registered = await registerModelVersion(db, {
+      name: model.name,
+      version: 1,
+      kind: model.params.model,
+      params: { ...model.params },
+      lineage: { source: 'built-in default', definedIn: model.definedIn },
+    });
+    // A built-in default is the first champion of its name: there is nothing to compare it against.
+    await setStatus(db, registered.id, 'champion');
+    registeredNow.push(registered.id);
+  }
+  return registeredNow;
 }

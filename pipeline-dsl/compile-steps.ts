@@ -226,6 +226,11 @@ function planInput(
     case 'ingest':
     case 'backtest':
     case 'validate-market-data':
+    case 'data-quality-gate':
+    case 'calibrate':
+    case 'study':
+    case 'train-alpha':
+    case 'register-model':
       return raw;
   }
 }

@@ -19,6 +19,18 @@ import {
   type ValidateMarketDataStepInput,
   type WaitStepInput,
 } from './steps.ts';
+import {
+  calibrateStepInputSchema,
+  dataQualityGateStepInputSchema,
+  registerModelStepInputSchema,
+  studyStepInputSchema,
+  trainAlphaStepInputSchema,
+  type CalibrateStepInput,
+  type DataQualityGateStepInput,
+  type RegisterModelStepInput,
+  type StudyStepInput,
+  type TrainAlphaStepInput,
+} from './retrain-steps.ts';
 import type { EvalContext } from './expr/evaluate.ts';
 import { ExpressionError } from './expr/errors.ts';
 import { renderTemplate } from './expr/template.ts';
@@ -28,7 +40,12 @@ export type ResolvedStepInput =
   | { readonly uses: 'backtest'; readonly input: BacktestStepInput }
   | { readonly uses: 'validate-market-data'; readonly input: ValidateMarketDataStepInput }
   | { readonly uses: 'wait'; readonly input: WaitStepInput }
-  | { readonly uses: 'approve'; readonly input: ApproveStepInput };
+  | { readonly uses: 'approve'; readonly input: ApproveStepInput }
+  | { readonly uses: 'data-quality-gate'; readonly input: DataQualityGateStepInput }
+  | { readonly uses: 'calibrate'; readonly input: CalibrateStepInput }
+  | { readonly uses: 'study'; readonly input: StudyStepInput }
+  | { readonly uses: 'train-alpha'; readonly input: TrainAlphaStepInput }
+  | { readonly uses: 'register-model'; readonly input: RegisterModelStepInput };
 
 /** The input of a step could not be rendered or does not satisfy its schema (a permanent error). */
 export class StepInputError extends Error {
@@ -81,6 +98,16 @@ export function parseStepInput(step: PlanStep, rendered: Json, label: string = s
       return { uses: 'wait', input: parse(waitStepInputSchema) };
     case 'approve':
       return { uses: 'approve', input: parse(approveStepInputSchema) };
+    case 'data-quality-gate':
+      return { uses: 'data-quality-gate', input: parse(dataQualityGateStepInputSchema) };
+    case 'calibrate':
+      return { uses: 'calibrate', input: parse(calibrateStepInputSchema) };
+    case 'study':
+      return { uses: 'study', input: parse(studyStepInputSchema) };
+    case 'train-alpha':
+      return { uses: 'train-alpha', input: parse(trainAlphaStepInputSchema) };
+    case 'register-model':
+      return { uses: 'register-model', input: parse(registerModelStepInputSchema) };
     default:
       throw new StepInputError(label, [`unknown step type "${step.uses}"`]);
   }

@@ -8,6 +8,15 @@ import { z } from 'zod';
 import type { PlanStepKind } from './plan-types.ts';
 import { durationField } from './duration.ts';
 import { T, type ValueType } from './expr/types.ts';
+import {
+  calibrateStepInputSchema,
+  dataQualityGateStepInputSchema,
+  registerModelStepInputSchema,
+  retrainStepOutputs,
+  sessionPrefix,
+  studyStepInputSchema,
+  trainAlphaStepInputSchema,
+} from './retrain-steps.ts';
 
 const venue = z.enum(['binance-spot', 'binance-usdm']);
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}$/, 'expected an exchange symbol such as BTCUSDT');
@@ -40,12 +49,7 @@ export type IngestStepInput = z.infer<typeof ingestStepInputSchema>;
 /** `uses: backtest` — replay one recorded session with a registered model version; KPIs go to PostgreSQL. */
 export const backtestStepInputSchema = z.strictObject({
   /** Recorded session prefix, e.g. `binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z`. */
-  session: z
-    .string()
-    .regex(
-      /^binance-(spot|usdm)_[A-Z0-9]+_[0-9TZ-]+(_[a-z]+)?$/,
-      'expected a recorded session prefix such as binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z',
-    ),
+  session: sessionPrefix,
   /** Model version id in the registry, e.g. `as-v1-alpha-btcusdt@1`. */
   model: z.string().min(1),
   /** Order-entry latency in ms (exchange time). */
@@ -196,6 +200,43 @@ export const stepTypeSpecs = {
     source: approveStepSourceSchema,
     input: approveStepInputSchema,
     outputs: { decision: T.string, approver: T.string, reason: T.string },
+  },
+  'data-quality-gate': {
+    kind: 'activity',
+    summary:
+      'grade recorded session windows (gaps, resyncs, crossed books, missing trades); keep the clean ones',
+    source: dataQualityGateStepInputSchema,
+    input: dataQualityGateStepInputSchema,
+    outputs: retrainStepOutputs['data-quality-gate'],
+  },
+  calibrate: {
+    kind: 'activity',
+    summary: 'calibrate σ and the fill intensity λ(δ)=A·e^(−kδ) of a model version over windows',
+    source: calibrateStepInputSchema,
+    input: calibrateStepInputSchema,
+    outputs: retrainStepOutputs.calibrate,
+  },
+  study: {
+    kind: 'workflow',
+    summary:
+      'parameter search (TPE/random/grid, pruners) over walk-forward backtests, best trial re-evaluated out of sample',
+    source: studyStepInputSchema,
+    input: studyStepInputSchema,
+    outputs: retrainStepOutputs.study,
+  },
+  'train-alpha': {
+    kind: 'activity',
+    summary: 'train the ONNX alpha model (mid move from book features) and check ONNX Runtime parity',
+    source: trainAlphaStepInputSchema,
+    input: trainAlphaStepInputSchema,
+    outputs: retrainStepOutputs['train-alpha'],
+  },
+  'register-model': {
+    kind: 'activity',
+    summary: 'register a candidate model version with its artifact, metrics and lineage',
+    source: registerModelStepInputSchema,
+    input: registerModelStepInputSchema,
+    outputs: retrainStepOutputs['register-model'],
   },
 } as const satisfies Record<string, StepTypeSpec>;
 

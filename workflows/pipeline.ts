@@ -27,6 +27,7 @@ import {
   condition,
   allHandlersFinished,
   isCancellation,
+  proxyActivities,
   setCurrentDetails,
   upsertMemo,
   upsertSearchAttributes,
@@ -38,10 +39,29 @@ import { resolveParams } from './pipeline/params.ts';
 import { runSteps, STEP_FAILED } from './pipeline/scheduler.ts';
 import { RunState } from './pipeline/state.ts';
 import { MODEL_VERSION_KEY, OUTCOME_KEY, PIPELINE_KEY, STEP_KEY } from './search-attributes.ts';
-import type { PipelineInput, PipelineResult, StepReport } from './types.ts';
+import type { Activities } from '../activities/index.ts';
+import type { PipelineFileInput, PipelineInput, PipelineResult, StepReport } from './types.ts';
 
 /** Default history length after which the interpreter continues as new (Temporal warns at 10 240 events). */
 export const DEFAULT_HISTORY_LENGTH_LIMIT = 8_000;
+
+/**
+ * A file input compiled by the `loadPipeline` activity (no retries: a file that does not compile will
+ * not compile on a retry either; its error lists every `file:line:column: path: message`).
+ */
+async function compiledFromFile(start: PipelineFileInput): Promise<PipelineInput> {
+  const { loadPipeline } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 minute',
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['PermanentError', 'InvariantViolation'] },
+    summary: `compile ${start.file}`,
+  });
+  const pipeline = await loadPipeline({ file: start.file });
+  return {
+    pipeline,
+    ...(start.params === undefined ? {} : { params: start.params }),
+    ...(start.historyLengthLimit === undefined ? {} : { historyLengthLimit: start.historyLengthLimit }),
+  };
+}
 
 /** Keeps search attributes and the UI summary in step with the state (commands only on change). */
 function attributeSync(state: RunState): () => void {
@@ -101,7 +121,8 @@ function report(state: RunState): StepReport[] {
  *   step (type PipelineStepFailed, naming the step, the step's failure as cause); the workflow ends as
  *   cancelled when it is cancelled through Temporal
  */
-export async function pipelineWorkflow(input: PipelineInput): Promise<PipelineResult> {
+export async function pipelineWorkflow(start: PipelineInput | PipelineFileInput): Promise<PipelineResult> {
+  const input = 'file' in start ? await compiledFromFile(start) : start;
   const { pipeline } = input;
   const state = new RunState(pipeline, input.resume);
   installHandlers(state);

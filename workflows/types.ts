@@ -82,6 +82,18 @@ export interface PipelineInput {
   readonly historyLengthLimit?: number;
 }
 
+/**
+ * The other input of `pipelineWorkflow`, for starting a run by hand in the Web UI: a pipeline file of
+ * the repository's `pipelines/` directory, compiled by the `loadPipeline` activity when the run starts
+ * (e.g. `{ "file": "pipelines/retrain-weekly.yaml", "params": { "nTrials": 20 } }`).
+ */
+export interface PipelineFileInput {
+  /** Path relative to the repository root, inside `pipelines/`. */
+  readonly file: string;
+  readonly params?: { readonly [name: string]: Json };
+  readonly historyLengthLimit?: number;
+}
+
 /** What one step did, in plan order. */
 export interface StepReport {
   readonly id: string;

@@ -197,6 +197,24 @@ export const DEFAULT_AS_V15_BTCUSDT_SPOT: AsV15Params = Object.freeze({
   diLevels: 5,
 });
 
+/**
+ * Defaults of V1.5 for Binance USDⓈ-M BTCUSDT perpetual (tick 0.1 USDT, lot 0.001 BTC): the starting
+ * point of the weekly retraining (pipelines/retrain-weekly.yaml), which calibrates k and searches the rest.
+ * Scaled from the spot defaults to this instrument's units: σ here is ≈ 10–80 ticks/√s on the recorded
+ * sessions (docs/calibration.md; spot: ≈ 700), so γ = 2e-5 per tick gives γσ²τ ≈ 2.2 ticks of
+ * reservation shift per unit order at σ = 30, τ = 120 s; k = 0.4 per tick is the calibrated order of
+ * magnitude (0.3–0.55); κ_vol = 0.02 √s adds ≈ 0.6 tick at σ = 30; one quote is 1 lot (0.001 BTC) and
+ * q_max 5 lots. κ_inv, β_ofi, β_di, widening and ageing as the spot defaults (seed 004 §4.6, §3.6, §4.5).
+ */
+export const DEFAULT_AS_V15_BTCUSDT_USDM: AsV15Params = Object.freeze({
+  ...DEFAULT_AS_V15_BTCUSDT_SPOT,
+  gamma: 2e-5,
+  kPerTick: 0.4,
+  kappaVolSqrtSec: 0.02,
+  quoteSizeLots: 1,
+  maxInventoryLots: 5,
+});
+
 /** The alpha block of `params`, or undefined when the model has none (V1-α, or V1.5 without alpha). */
 export function alphaParamsOf(params: ModelParams): AlphaParams | undefined {
   return params.model === 'as-v1.5' ? params.alpha : undefined;

@@ -109,4 +109,51 @@ describe('content hash', () => {
     expect(hashes.size).toBe(variants.length);
     expect(hashes.has(base.contentHash)).toBe(false);
   });
+
+  it('retrain-weekly.yaml: weekly schedule; gate → calibrate → study and alpha → register, the study input resolved', async () => {
+    const plan = await loadPipelineFile(join(repoRoot, 'pipelines/retrain-weekly.yaml'));
+    expect(plan.schedule?.cron).toEqual(['0 3 * * 1']);
+    expect(plan.steps.map((s) => [s.id, s.uses, s.kind, s.needs])).toEqual([
+      ['quality', 'data-quality-gate', 'activity', []],
+      ['calibrate', 'calibrate', 'activity', ['quality']],
+      ['study', 'study', 'workflow', ['calibrate']],
+      ['alpha', 'train-alpha', 'activity', ['calibrate']],
+      ['register', 'register-model', 'activity', ['study', 'alpha']],
+    ]);
+    const study = plan.steps[2];
+    if (study === undefined) throw new Error('no study step');
+    const window = { sessionId: 'binance-usdm_BTCUSDT_20240718T2357Z-20240719T0005Z', startUs: 1, endUs: 2 };
+    const ctx = {
+      params: resolveParams(plan.params, { nTrials: 12 }),
+      steps: {
+        quality: { outputs: { included: [window] } },
+        calibrate: { outputs: { params: { model: 'as-v1.5', gamma: 1e-5 } } },
+      },
+    };
+    const call = resolveStepInput(study, ctx);
+    if (call.uses !== 'study') throw new Error(`expected a study call, got ${call.uses}`);
+    expect(call.input).toMatchObject({
+      windows: [window],
+      baseParams: { model: 'as-v1.5', gamma: 1e-5 },
+      walkForward: {
+        scheme: 'expanding',
+        trainWindows: 3,
+        gapWindows: 1,
+        validationWindows: 2,
+        holdoutWindows: 3,
+      },
+      sampler: { type: 'tpe', seed: 20261123, multivariate: true, constantLiar: true },
+      pruner: { type: 'wilcoxon', pThreshold: 0.1 },
+      objective: {
+        metric: 'netPnlQuote',
+        direction: 'maximize',
+        aggregate: 'mean',
+        constraints: [{ metric: 'rmsInventoryRatio', max: 0.4 }],
+      },
+      nTrials: 12,
+      parallelism: 2,
+    });
+    expect(call.input.space['gamma']).toEqual({ type: 'float', low: 1e-6, high: 1e-3, log: true });
+    expect(call.input.space['maxQuoteAgeMs']).toEqual({ type: 'int', low: 250, high: 3000, step: 250 });
+  });
 });

@@ -19,6 +19,16 @@ import type { Json, PlanStep, RetrySpec } from '../../pipeline-dsl/plan-types.ts
 import type { BacktestStepOutputs, IngestStepInput, IngestStepOutputs } from '../../pipeline-dsl/steps.ts';
 import { backtestWorkflow } from '../backtest.ts';
 import { ingestWorkflow } from '../ingest.ts';
+import { studyWorkflow } from '../study.ts';
+import {
+  calibrateOutputs,
+  gateOutputs,
+  modelParamsOrFail,
+  safeId,
+  studyOutputs,
+  trainAlphaOutputs,
+  walkForwardConfig,
+} from './retrain.ts';
 import { MODEL_VERSION_KEY, PIPELINE_KEY } from '../search-attributes.ts';
 import { runGate } from './gates.ts';
 import { toJson } from './json.ts';
@@ -160,6 +170,89 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     case 'approve': {
       const decision = await runGate(place.state, place.runKey, call.input);
       return { outputs: { ...decision }, workflowId: undefined };
+    }
+    case 'data-quality-gate': {
+      const { dataQualityGate } = proxyActivities<Activities>(
+        activityOptions(place.step, `data-quality gate over ${call.input.sessions.length} session(s)`),
+      );
+      const { windowMs, maxTradeGapMs, minTrades } = call.input;
+      const result = await dataQualityGate({
+        gateId: `dq-gate:${workflowInfo().workflowId}.${place.runKey}`,
+        sessions: call.input.sessions,
+        rules: { windowMs, maxTradeGapMs, minTrades },
+      });
+      return { outputs: toJson(gateOutputs(result), what), workflowId: undefined };
+    }
+    case 'calibrate': {
+      const { calibrateModelVersion } = proxyActivities<Activities>(
+        activityOptions(
+          place.step,
+          `calibrate ${call.input.baseModel} over ${call.input.windows.length} window(s)`,
+        ),
+      );
+      const result = await calibrateModelVersion({
+        ...call.input,
+        calibrationId: `cal:${workflowInfo().workflowId}.${place.runKey}`,
+      });
+      return { outputs: toJson(calibrateOutputs(result), what), workflowId: undefined };
+    }
+    case 'study': {
+      const input = call.input;
+      const options = childOptions(place, `study of ${input.nTrials} trial(s) over walk-forward folds`, []);
+      const result = await executeChild(studyWorkflow, {
+        ...options,
+        args: [
+          {
+            studyId: options.workflowId,
+            name: input.name ?? `${place.state.pipeline.name}/${place.runKey}`,
+            space: input.space,
+            sampler: input.sampler,
+            pruner: input.pruner,
+            objective: input.objective,
+            nTrials: input.nTrials,
+            parallelism: input.parallelism,
+            baseParams: input.baseParams,
+            windows: input.windows,
+            walkForward: walkForwardConfig(input.walkForward),
+            entryLatencyUs: Math.round(input.entryLatencyMs * 1000),
+            cancelLatencyUs: Math.round(input.cancelLatencyMs * 1000),
+          },
+        ],
+      });
+      return { outputs: toJson(studyOutputs(result), what), workflowId: options.workflowId };
+    }
+    case 'train-alpha': {
+      const { trainAlpha } = proxyActivities<Activities>(
+        activityOptions(place.step, `train the ONNX alpha model over ${call.input.windows.length} window(s)`),
+      );
+      const { params, hidden, epochs, windows, horizonMs, seed } = call.input;
+      const result = await trainAlpha({
+        windows,
+        horizonMs,
+        seed,
+        ...(hidden === undefined ? {} : { hidden }),
+        ...(epochs === undefined ? {} : { epochs }),
+        trainingId: safeId(`${workflowInfo().workflowId}.${place.runKey}`),
+        ...(params === undefined
+          ? {}
+          : { params: modelParamsOrFail(params, `step "${place.runKey}" with.params`) }),
+      });
+      return { outputs: toJson(trainAlphaOutputs(result), what), workflowId: undefined };
+    }
+    case 'register-model': {
+      const { registerModel } = proxyActivities<Activities>(
+        activityOptions(place.step, `register a candidate of ${call.input.name}`),
+      );
+      const { parent, lineage, ...rest } = call.input;
+      const info = workflowInfo();
+      const result = await registerModel({
+        ...rest,
+        registrationKey: `reg:${info.workflowId}.${place.runKey}`,
+        ...(parent === undefined ? {} : { parentId: parent }),
+        lineage: { ...lineage, workflowIds: [info.workflowId], runIds: [info.firstExecutionRunId] },
+      });
+      place.state.modelVersion = result.modelVersionId;
+      return { outputs: toJson({ ...result }, what), workflowId: undefined };
     }
     default: {
       const unknownCall: never = call;
