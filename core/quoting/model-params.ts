@@ -204,7 +204,7 @@ export const DEFAULT_AS_V15_BTCUSDT_SPOT: AsV15Params = Object.freeze({
  * sessions (docs/calibration.md; spot: ≈ 700), so γ = 2e-5 per tick gives γσ²τ ≈ 2.2 ticks of
  * reservation shift per unit order at σ = 30, τ = 120 s; k = 0.4 per tick is the calibrated order of
  * magnitude (0.3–0.55); κ_vol = 0.02 √s adds ≈ 0.6 tick at σ = 30; one quote is 1 lot (0.001 BTC) and
- * q_max 5 lots. κ_inv, β_ofi, β_di, widening and ageing as the spot defaults (seed 004 §4.6, §3.6, §4.5).
+ * q_max 10 lots (0.01 BTC). κ_inv, β_ofi, β_di, widening and ageing as the spot defaults (seed 004 §4.6, §3.6, §4.5).
  */
 export const DEFAULT_AS_V15_BTCUSDT_USDM: AsV15Params = Object.freeze({
   ...DEFAULT_AS_V15_BTCUSDT_SPOT,
@@ -212,7 +212,7 @@ export const DEFAULT_AS_V15_BTCUSDT_USDM: AsV15Params = Object.freeze({
   kPerTick: 0.4,
   kappaVolSqrtSec: 0.02,
   quoteSizeLots: 1,
-  maxInventoryLots: 5,
+  maxInventoryLots: 10,
 });
 
 /** The alpha block of `params`, or undefined when the model has none (V1-α, or V1.5 without alpha). */

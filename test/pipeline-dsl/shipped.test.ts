@@ -153,7 +153,7 @@ describe('content hash', () => {
       nTrials: 12,
       parallelism: 2,
     });
-    expect(call.input.space['gamma']).toEqual({ type: 'float', low: 1e-6, high: 1e-3, log: true });
+    expect(call.input.space['gamma']).toEqual({ type: 'float', low: 1e-5, high: 1e-1, log: true });
     expect(call.input.space['maxQuoteAgeMs']).toEqual({ type: 'int', low: 250, high: 3000, step: 250 });
   });
 });
