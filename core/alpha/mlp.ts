@@ -11,7 +11,7 @@
  * Weights are row-major [outputs × inputs], the layout of ONNX Gemm's B with transB = 1.
  * Pure and deterministic.
  */
-import type { Xoshiro128 } from './prng.ts';
+import type { Xoshiro128StarStar } from '../random/xoshiro.ts';
 
 /** Activation applied after a dense layer. */
 export type Activation = 'tanh' | 'identity';
@@ -84,7 +84,7 @@ export function mlpLayout(featureCount: number, hidden: number): MlpLayout {
  * Initial parameters: Glorot/Xavier uniform weights, U(±√(6/(fan_in + fan_out))) (Glorot & Bengio
  * 2010, eq. 16), zero biases except the output bias, set to `outputBias` (e.g. the mean label).
  */
-export function initParams(layout: MlpLayout, rng: Xoshiro128, outputBias: number): Float64Array {
+export function initParams(layout: MlpLayout, rng: Xoshiro128StarStar, outputBias: number): Float64Array {
   const p = new Float64Array(layout.size);
   for (const l of layout.layers) {
     const limit = Math.sqrt(6 / (l.inputs + l.outputs));

@@ -28,7 +28,7 @@ import {
   type AlphaNet,
   type MlpLayout,
 } from './mlp.ts';
-import { Xoshiro128 } from './prng.ts';
+import { createStream } from '../random/xoshiro.ts';
 
 /** Loss minimised by the trainer. */
 export type AlphaLoss = 'mse' | 'huber';
@@ -111,7 +111,7 @@ export function trainAlphaNet(train: AlphaRows, validation: AlphaRows, opts: Tra
     );
 
   const layout = mlpLayout(train.featureCount, hidden);
-  const rng = new Xoshiro128(opts.seed);
+  const rng = createStream(opts.seed);
   const stats = featureStats(train);
   const zTrain = standardise(train, stats.mean, stats.std);
   const zVal = standardise(validation, stats.mean, stats.std);

@@ -14,7 +14,7 @@
  */
 
 import { SearchConfigError, SearchExhaustedError } from './errors.ts';
-import { createStream } from './prng.ts';
+import { createStream } from '../random/xoshiro.ts';
 import {
   isActive,
   isValidValue,

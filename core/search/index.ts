@@ -63,5 +63,5 @@ export {
   type ZeroMethod,
 } from './wilcoxon-test.ts';
 export { Study, type StudyOptions, type TrialOutcome } from './study.ts';
-export { createStream, Xoshiro128StarStar } from './prng.ts';
+export { createStream, Xoshiro128StarStar } from '../random/xoshiro.ts';
 export { SearchSpaceError, SearchConfigError, StudyError, SearchExhaustedError } from './errors.ts';

@@ -25,7 +25,7 @@
  */
 
 import { logGaussMass, truncNormPpf } from './normal.ts';
-import type { Xoshiro128StarStar } from './prng.ts';
+import type { Xoshiro128StarStar } from '../random/xoshiro.ts';
 import { alignToGrid, stepOf, type NumericSpec, type ParamSpec } from './space.ts';
 
 /** Estimator settings (Optuna's `_ParzenEstimatorParameters`). */

@@ -7,7 +7,7 @@
  * Trial n draws from its own stream `createStream(seed, n)`, so its params depend only on (seed, n).
  */
 
-import { createStream, type Xoshiro128StarStar } from './prng.ts';
+import { createStream, type Xoshiro128StarStar } from '../random/xoshiro.ts';
 import {
   isActive,
   transformedBounds,

@@ -21,7 +21,7 @@
  */
 
 import { ParzenEstimator, defaultWeights, type ParzenEstimatorParams } from './parzen-estimator.ts';
-import { createStream, type Xoshiro128StarStar } from './prng.ts';
+import { createStream, type Xoshiro128StarStar } from '../random/xoshiro.ts';
 import { sampleRandomParams } from './random.ts';
 import {
   choiceIndex,

@@ -8,7 +8,7 @@ import onnxProto from 'onnx-proto';
 import { rowsFromColumns, splitTimeOrdered, type AlphaSplit } from '../../core/alpha/dataset.ts';
 import { ALPHA_FEATURE_NAMES } from '../../core/alpha/features.ts';
 import { predictNet, predictNetFloat32 } from '../../core/alpha/mlp.ts';
-import { Xoshiro128 } from '../../core/alpha/prng.ts';
+import { createStream, type Xoshiro128StarStar } from '../../core/random/xoshiro.ts';
 import { trainAlphaNet, type TrainResult } from '../../core/alpha/trainer.ts';
 import { InvariantViolation, PermanentError } from '../../core/errors.ts';
 import { sha256Hex, writeArtifactAtomic } from '../../ml/artifacts.ts';
@@ -39,7 +39,7 @@ async function onnxChecker(path: string): Promise<{ ok: boolean; stderr: string 
 
 /** Synthetic rows with labels of tens of ticks (as BTCUSDT futures, tick 0.1) and a non-linear part. */
 function syntheticSplit(): AlphaSplit {
-  const rng = new Xoshiro128(42);
+  const rng = createStream(42);
   const n = 3000;
   const x = new Float32Array(n * D);
   const y = new Float64Array(n);

@@ -172,7 +172,7 @@ describe('retrain-weekly on a real Temporal server', () => {
       })
       .catch((err: unknown) => err);
     expect(failed).toBeInstanceOf(WorkflowFailedError);
-    expect(String((failed as WorkflowFailedError).cause?.cause?.message)).toContain(
+    expect(String((failed as WorkflowFailedError).cause?.cause)).toContain(
       'cannot read pipeline file "pipelines/does-not-exist.yaml"',
     );
   });

@@ -2,14 +2,14 @@ import { describe, it, expect } from 'vitest';
 import { rowsFromColumns, splitTimeOrdered, type AlphaRows } from '../../../core/alpha/dataset.ts';
 import { fitMetrics } from '../../../core/alpha/metrics.ts';
 import { linearCoefficients, predictNet } from '../../../core/alpha/mlp.ts';
-import { Xoshiro128 } from '../../../core/alpha/prng.ts';
+import { createStream, type Xoshiro128StarStar } from '../../../core/random/xoshiro.ts';
 import { trainAlphaNet } from '../../../core/alpha/trainer.ts';
 import { PermanentError } from '../../../core/errors.ts';
 
 const D = 7;
 
 /** Standard normal by Box–Muller from the seeded PRNG. */
-function normal(rng: Xoshiro128): number {
+function normal(rng: Xoshiro128StarStar): number {
   const u = 1 - rng.nextFloat();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.nextFloat());
 }
@@ -19,7 +19,7 @@ function normal(rng: Xoshiro128): number {
  * σ ≈ 0.5, returns of several ticks…), label f(x) + N(0, noise²).
  */
 function synthetic(n: number, seed: number, f: (x: Float32Array) => number, noise: number): AlphaRows {
-  const rng = new Xoshiro128(seed);
+  const rng = createStream(seed);
   const scales = [1, 0.5, 3, 2, 0.2, 5, 10];
   const offsets = [0, 0, 0.5, 1.5, 0.4, 0, 0];
   const x = new Float32Array(n * D);

@@ -5,7 +5,7 @@ import {
   type NumericKernels,
   type ParzenEstimatorParams,
 } from '../../../core/search/parzen-estimator.ts';
-import { createStream } from '../../../core/search/prng.ts';
+import { createStream } from '../../../core/random/xoshiro.ts';
 import type { ParamSpec } from '../../../core/search/space.ts';
 
 // Expected figures: hand-derived where the comment shows the arithmetic, and all cross-checked with

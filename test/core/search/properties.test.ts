@@ -11,7 +11,7 @@ import {
   type TrialState,
 } from '../../../core/search/index.ts';
 import { ParzenEstimator, defaultWeights } from '../../../core/search/parzen-estimator.ts';
-import { createStream } from '../../../core/search/prng.ts';
+import { createStream } from '../../../core/random/xoshiro.ts';
 import { sampleRandomParams } from '../../../core/search/random.ts';
 
 /** Arbitrary valid param specs (bounds, log, step combinations the schema accepts). */

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Xoshiro128StarStar, createStream, splitMix64 } from '../../../core/search/prng.ts';
+import { Xoshiro128StarStar, createStream, splitMix64 } from '../../../core/random/xoshiro.ts';
 
 describe('xoshiro128**', () => {
   it('reproduces the reference implementation (v1.1) from state {1, 2, 3, 4}', () => {

@@ -116,12 +116,12 @@ export class Xoshiro128StarStar {
     return weights.length - 1;
   }
 
-  /** Shuffles `items` in place (Fisher–Yates / Durstenfeld) and returns it. */
-  shuffle<T>(items: T[]): T[] {
+  /** Shuffles `items` (an array or a typed array) in place (Fisher–Yates / Durstenfeld) and returns it. */
+  shuffle<A extends { length: number; [index: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.nextInt(i + 1);
-      const a = items[i] as T;
-      items[i] = items[j] as T;
+      const a = items[i];
+      items[i] = items[j];
       items[j] = a;
     }
     return items;
