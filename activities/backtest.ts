@@ -7,7 +7,6 @@ import { getModelVersion } from '../db/repositories/models.ts';
 import { headlineKpis, type BacktestActivityInput, type BacktestResult } from '../workflows/types.ts';
 import type { ActivityDeps } from './index.ts';
 import { backtestRecordedSession, findSession } from './recorded-backtest.ts';
-import { loadAlphaModelFor } from '../ml/load-alpha.ts';
 
 /**
  * Runs one backtest and saves it under `input.runId` (an upsert: a retry overwrites its own row).
@@ -31,19 +30,12 @@ export async function runBacktestActivity(
   }
   const session = findSession(deps.dataDir, input.session);
   Context.current().heartbeat({ phase: 'replaying', session: session.prefix });
-  const alphaModel = await loadAlphaModelFor(params);
-  let report;
-  try {
-    report = await backtestRecordedSession({
-      session,
-      params,
-      entryLatencyUs: input.entryLatencyMs * 1000,
-      cancelLatencyUs: input.cancelLatencyMs * 1000,
-      ...(alphaModel === undefined ? {} : { alphaModel }),
-    });
-  } finally {
-    await alphaModel?.close?.();
-  }
+  const report = await backtestRecordedSession({
+    session,
+    params,
+    entryLatencyUs: input.entryLatencyMs * 1000,
+    cancelLatencyUs: input.cancelLatencyMs * 1000,
+  });
   const k = report.kpis;
   await saveBacktestRun(deps.db, {
     id: input.runId,

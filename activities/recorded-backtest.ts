@@ -12,6 +12,7 @@ import { PermanentError } from '../core/errors.ts';
 import { alphaParamsOf, type ModelParams } from '../core/quoting/model-params.ts';
 import { listSessions, loadSessionEvents, type RecordedSession } from '../venues/binance/recorded.ts';
 import { instrumentForSession } from '../venues/instruments.ts';
+import { loadAlphaModel } from '../ml/load-alpha.ts';
 
 export interface RecordedBacktestInput {
   readonly session: RecordedSession;
@@ -26,7 +27,10 @@ export interface RecordedBacktestInput {
   readonly featureTap?: FeatureTap;
   /** Feature grid, ms; default 100. */
   readonly featureGridMs?: number;
-  /** The alpha model, required when the params have an alpha block. */
+  /**
+   * The alpha model of params with an alpha block; default: the block's ONNX file loaded from the
+   * model store (sha256 checked; ml/load-alpha.ts) and closed after the run.
+   */
   readonly alphaModel?: AlphaModel;
 }
 
@@ -34,7 +38,7 @@ export interface RecordedBacktestInput {
  * Runs the backtest (fills are not kept in the report: counts are in the KPIs); models with an alpha
  * term go through `runBacktestAsync` (each prediction awaited: deterministic).
  * @throws PermanentError when the session has no snapshot or no trades file, or an unknown instrument;
- *   Error when the params have an alpha term and no `alphaModel` is given.
+ *   the alpha loader's PermanentError (missing file, digest mismatch, corrupt model…).
  */
 export async function backtestRecordedSession(input: RecordedBacktestInput): Promise<BacktestReport> {
   const { session } = input;
@@ -64,11 +68,16 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
     ...(input.featureTap === undefined ? {} : { featureTap: input.featureTap }),
     ...(input.featureGridMs === undefined ? {} : { featureGridMs: input.featureGridMs }),
   };
-  if (alphaParamsOf(input.params) === undefined) return runBacktest(events, opts);
-  return runBacktestAsync(events, {
-    ...opts,
-    ...(input.alphaModel === undefined ? {} : { alphaModel: input.alphaModel }),
-  });
+  const alpha = alphaParamsOf(input.params);
+  if (alpha === undefined) return runBacktest(events, opts);
+  if (input.alphaModel !== undefined)
+    return runBacktestAsync(events, { ...opts, alphaModel: input.alphaModel });
+  const alphaModel = await loadAlphaModel(alpha);
+  try {
+    return await runBacktestAsync(events, { ...opts, alphaModel });
+  } finally {
+    await alphaModel.close();
+  }
 }
 
 /**

@@ -15,7 +15,6 @@ import { getModelVersion } from '../db/repositories/models.ts';
 import { resolveDatabase } from '../infra/embedded/postgres.ts';
 import { headlineKpis } from '../workflows/types.ts';
 import { ensureBuiltInModels } from '../app/seed-models.ts';
-import { loadAlphaModelFor } from '../ml/load-alpha.ts';
 
 export interface BacktestCommandOptions {
   readonly depth: string;
@@ -48,19 +47,12 @@ export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<
     const session = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
     const params =
       opts.model !== undefined ? await paramsFromRegistry(opts.model) : DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT;
-    const alphaModel = await loadAlphaModelFor(params);
-    let report;
-    try {
-      report = await backtestRecordedSession({
-        session,
-        params,
-        entryLatencyUs: opts.entryLatencyMs * 1000,
-        cancelLatencyUs: opts.cancelLatencyMs * 1000,
-        ...(alphaModel === undefined ? {} : { alphaModel }),
-      });
-    } finally {
-      await alphaModel?.close?.();
-    }
+    const report = await backtestRecordedSession({
+      session,
+      params,
+      entryLatencyUs: opts.entryLatencyMs * 1000,
+      cancelLatencyUs: opts.cancelLatencyMs * 1000,
+    });
     process.stderr.write(
       `backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`,
     );

@@ -5,8 +5,7 @@
  * The one loader the engine process, the backtest activity and the CLI use.
  */
 import { ALPHA_FEATURE_NAMES } from '../core/alpha/features.ts';
-import type { AlphaModel } from '../core/alpha/alpha-model.ts';
-import { alphaParamsOf, type AlphaParams, type ModelParams } from '../core/quoting/model-params.ts';
+import type { AlphaParams } from '../core/quoting/model-params.ts';
 import { modelStoreDir, resolveArtifactPath } from './artifacts.ts';
 import { OnnxAlphaModel } from './onnx-alpha-model.ts';
 
@@ -26,16 +25,4 @@ export async function loadAlphaModel(
     expectedFeatureNames: ALPHA_FEATURE_NAMES,
     expectedHorizonMs: alpha.horizonMs,
   });
-}
-
-/**
- * The alpha model of `params`, or undefined when the model has no alpha term.
- * @throws as {@link loadAlphaModel}.
- */
-export async function loadAlphaModelFor(
-  params: ModelParams,
-  storeDir: string = modelStoreDir(),
-): Promise<AlphaModel | undefined> {
-  const alpha = alphaParamsOf(params);
-  return alpha === undefined ? undefined : loadAlphaModel(alpha, storeDir);
 }

@@ -4,65 +4,30 @@
  * a few trials are stored, and a new worker process replays the workflow. No trial number is
  * duplicated, no activity is scheduled twice, and no fold evaluation that had finished ran again.
  */
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../app/paths.ts';
-import { createPool } from '../../db/pool.ts';
 import { getStudy, listFoldEvaluations, listStudyTrials } from '../../db/repositories/studies.ts';
 import { studyWorkflow } from '../../workflows/study.ts';
-import { testServices } from '../setup/services.ts';
+import { exited, workerProcesses, type WorkerProcesses } from './worker-processes.ts';
 import { eventually, uniqueId } from './harness.ts';
 import { studyInput } from './study-fixtures.ts';
 
-const taskQueue = `test-study-crash-${process.pid}-${Date.now()}`;
+let w: WorkerProcesses;
 let client: Client;
-let connection: Connection;
 let db: Pool;
-const workers: ChildProcess[] = [];
-
-function startWorker(): ChildProcess {
-  const services = testServices();
-  const child = spawn(
-    process.execPath,
-    [resolve(repoRoot, 'bin/mmflow.mjs'), 'worker', '--task-queue', taskQueue],
-    {
-      cwd: repoRoot,
-      env: {
-        ...process.env,
-        DATABASE_URL: services.databaseUrl,
-        TEMPORAL_ADDRESS: services.temporalAddress,
-        TEMPORAL_NAMESPACE: services.namespace,
-        MMFLOW_LOG_LEVEL: 'error',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  workers.push(child);
-  return child;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((done) => child.once('exit', () => done()));
-}
+let taskQueue: string;
+const startWorker = (): ChildProcess => w.start();
 
 beforeAll(async () => {
-  const services = testServices();
-  connection = await Connection.connect({ address: services.temporalAddress });
-  client = new Client({ connection, namespace: services.namespace });
-  db = createPool(services.databaseUrl);
+  w = await workerProcesses('study-crash');
+  ({ client, db, taskQueue } = w);
 });
 
 afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
-  await Promise.all(workers.map(exited));
-  await connection?.close();
-  await db?.end();
+  await w?.close();
 });
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
