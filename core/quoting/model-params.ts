@@ -14,12 +14,11 @@ const positiveFinite = z.number().positive().finite();
 const positiveInt = z.int().positive();
 
 /**
- * V1-α: Avellaneda–Stoikov (2008) quotes around the reservation price, centre shifted by trade-flow
- * imbalance (seed 004 §3). Strict: unknown keys are rejected so a typo never silently falls back.
+ * Fields every Avellaneda–Stoikov version has: the A&S parameters (γ, k, rolling τ), quote size and
+ * inventory limit, and the signal windows the engine runs (core/engine/engine-params.ts).
  */
-export const AsV1AlphaParamsSchema = z.strictObject({
-  model: z.literal('as-v1-alpha'),
-  /** Risk aversion γ, 1/tick per unit order (> 0). */
+const asCommonFields = {
+  /** Risk aversion γ of A&S r (eq. 29) and eq. (30), 1/tick per unit order (> 0). */
   gamma: positiveFinite,
   /** Fill-intensity decay k of λ(δ) = A·e^{−kδ}, 1/tick (> 0); seed §3.4: 0.4–1.2 per tick. */
   kPerTick: positiveFinite,
@@ -29,22 +28,32 @@ export const AsV1AlphaParamsSchema = z.strictObject({
    * because the engine quotes continuously with no liquidation deadline. Seed §3.4: 60–300 s, typ. 120.
    */
   horizonSec: positiveFinite,
-  /** OFI sensitivity β_ofi, ticks per unit OFI (signed); the shift |β·OFI| is clamped to 1 tick (§3.3bis). */
+  /** OFI sensitivity β_ofi, ticks per unit OFI (signed); clamped as each version says. */
   betaOfiTicks: z.number().finite(),
-  /** Floor on the total quoted spread, ticks (≥ 0); seed §4.7 uses 2. */
-  minSpreadTicks: z.number().nonnegative().finite(),
   /** Size of each quote, lots (integer > 0); also the inventory unit q = inventoryLots / quoteSizeLots. */
   quoteSizeLots: positiveInt,
   /** Inventory limit q_max, lots (integer > 0): a side is not quoted if its fill would exceed it. */
   maxInventoryLots: positiveInt,
-  /** Span N of the EWMA volatility, observations (seed §3.2: 100). */
+  /** Span N of the (short) EWMA volatility, observations (seed §3.2: 100). */
   volObservations: positiveInt,
-  /** Calendar sampling interval of the mid for the EWMA volatility, ms. */
+  /** Calendar sampling interval of the mid for the EWMA volatility estimates, ms. */
   volSampleIntervalMs: positiveInt,
   /** Trailing window of the trade-flow imbalance, ms (seed §2.2 / glossary: 500–3000). */
   ofiWindowMs: positiveInt,
   /** Book levels per side summed into the depth imbalance (seed §4.2: 5). */
   diLevels: positiveInt,
+};
+
+/**
+ * V1-α: Avellaneda–Stoikov (2008) quotes around the reservation price, centre shifted by trade-flow
+ * imbalance (seed 004 §3; the OFI shift |β·OFI| is clamped to 1 tick, §3.3bis). Strict: unknown keys
+ * are rejected so a typo never silently falls back.
+ */
+export const AsV1AlphaParamsSchema = z.strictObject({
+  model: z.literal('as-v1-alpha'),
+  ...asCommonFields,
+  /** Floor on the total quoted spread, ticks (≥ 0); seed §4.7 uses 2. */
+  minSpreadTicks: z.number().nonnegative().finite(),
 });
 
 /** Parameters of an 'as-v1-alpha' model version. */
@@ -80,16 +89,9 @@ export type AlphaParams = Readonly<z.infer<typeof AlphaParamsSchema>>;
  */
 export const AsV15ParamsSchema = z.strictObject({
   model: z.literal('as-v1.5'),
-  /** Risk aversion γ of A&S r and eq. (30), 1/tick per unit order (> 0). */
-  gamma: positiveFinite,
-  /** Fill-intensity decay k, 1/tick (> 0). */
-  kPerTick: positiveFinite,
-  /** Rolling time to horizon τ, s (> 0), as in V1-α. */
-  horizonSec: positiveFinite,
+  ...asCommonFields,
   /** Inventory penalty κ_inv, ticks per unit order (≥ 0): centre −κ_inv·q and spread +κ_inv·|q|. */
   kappaInvTicks: z.number().nonnegative().finite(),
-  /** OFI sensitivity β_ofi, ticks per unit OFI (signed). */
-  betaOfiTicks: z.number().finite(),
   /** Depth-imbalance sensitivity β_di, ticks per z unit of filtered DI (signed). */
   betaDiTicks: z.number().finite(),
   /** Volatility sensitivity κ_vol of the spread, ticks per (tick/√s) of σ, i.e. √s (≥ 0). */
@@ -106,18 +108,6 @@ export const AsV15ParamsSchema = z.strictObject({
   maxQuoteAgeMs: positiveInt,
   /** Quote ageing: replace quotes when the sign of OFI or DI flips since they were placed (§4.5). */
   refreshOnSignFlip: z.boolean(),
-  /** Size of each quote, lots (integer > 0); the inventory unit q = inventoryLots / quoteSizeLots. */
-  quoteSizeLots: positiveInt,
-  /** Inventory limit q_max, lots (integer > 0). */
-  maxInventoryLots: positiveInt,
-  /** Span N of the (short) EWMA volatility, observations. */
-  volObservations: positiveInt,
-  /** Calendar sampling interval of the mid for both σ estimates, ms. */
-  volSampleIntervalMs: positiveInt,
-  /** Trailing window of the trade-flow imbalance, ms. */
-  ofiWindowMs: positiveInt,
-  /** Book levels per side summed into the depth imbalance (seed §4.2: 5). */
-  diLevels: positiveInt,
   /** Optional ONNX alpha term; absent = no alpha. */
   alpha: AlphaParamsSchema.optional(),
 });

@@ -9,7 +9,7 @@ import { SearchConfigError, formatIssues } from './errors.ts';
 import { GridSampler } from './grid.ts';
 import { RandomSampler } from './random.ts';
 import type { ParamValue, SearchSpace, TrialParams } from './space.ts';
-import { TpeSampler } from './tpe.ts';
+import { TpeSampler, type TpeOptions } from './tpe.ts';
 import type { Direction, TrialRecord } from './trial.ts';
 
 /** Suggests the params of the next trial. */
@@ -28,19 +28,8 @@ export interface Sampler {
 
 /** Sampler configuration; unset TPE fields take Optuna's defaults (see tpe.ts). */
 export type SamplerConfig =
-  | {
-      readonly type: 'tpe';
-      readonly seed: number;
-      readonly nStartupTrials?: number;
-      readonly nEiCandidates?: number;
-      readonly priorWeight?: number;
-      readonly considerMagicClip?: boolean;
-      readonly considerEndpoints?: boolean;
-      readonly multivariate?: boolean;
-      readonly constantLiar?: boolean;
-      /** Bandwidth rule of multivariate TPE: 'scott' (Optuna v4.x, default) or 'neighbour' (Optuna v5). */
-      readonly multivariateBandwidth?: 'scott' | 'neighbour';
-    }
+  /** TPE: the serialisable TpeOptions (every field but `seed` defaults to Optuna's value). */
+  | ({ readonly type: 'tpe' } & Omit<TpeOptions, 'gamma' | 'weights'>)
   | { readonly type: 'random'; readonly seed: number }
   | {
       readonly type: 'grid';
