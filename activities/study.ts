@@ -3,6 +3,8 @@
  * backtests of recorded sessions, scored by the objective) and trial rows. Every write is an
  * idempotent upsert keyed by what the workflow derived (study id, trial number, fold index).
  */
+import { kPerTickOn } from './fold-calibration.ts';
+import { parseModelParams } from '../core/quoting/model-params.ts';
 import { Context } from '@temporalio/activity';
 import { isMmflowError, PermanentError } from '../core/errors.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
@@ -52,8 +54,10 @@ export async function createStudy(
 /**
  * Evaluates a trial's parameters on one validation fold: one windowed backtest per contiguous span of
  * the fold's windows (warm-up before the span, KPIs inside), KPIs combined over the spans, scored by
- * the objective; recorded in `study_fold_evaluations`.
- * @throws PermanentError for an unknown session or a backtest that cannot run (e.g. invalid events).
+ * the objective; recorded in `study_fold_evaluations`. With `refitKPerTickOn` (walk-forward), k is
+ * first calibrated on those train windows and replaces the params' kPerTick (./fold-calibration.ts).
+ * @throws PermanentError for an unknown session, a backtest that cannot run (e.g. invalid events), or
+ *   a refit that cannot be estimated (no trades at depth, degenerate fit).
  */
 export function evaluateStudyFold(
   deps: ActivityDeps,
@@ -78,11 +82,21 @@ async function evaluate(
   const startedAtMs = Date.now();
   const ctx = Context.current();
   const spans = contiguousSpans(req.windows);
+  let refittedKPerTick: number | undefined;
+  let fold = req;
+  if (req.refitKPerTickOn !== undefined && req.refitKPerTickOn.length > 0) {
+    ctx.heartbeat({ phase: 'refit k', windows: req.refitKPerTickOn.length });
+    refittedKPerTick = await kPerTickOn(deps.dataDir, req.refitKPerTickOn);
+    fold = {
+      ...req,
+      params: parseModelParams({ ...req.params, kPerTick: refittedKPerTick }, `${kind} refit`),
+    };
+  }
   const results: SpanKpis[] = [];
   for (const [i, span] of spans.entries()) {
     ctx.heartbeat({ span: i, of: spans.length });
     try {
-      const kpis: Kpis = await backtestSpan(deps.dataDir, span, req);
+      const kpis: Kpis = await backtestSpan(deps.dataDir, span, fold);
       results.push({ kpis, durationUs: span.endUs - span.startUs });
     } catch (err) {
       if (isMmflowError(err)) throw err;
@@ -111,7 +125,13 @@ async function evaluate(
     { studyId: req.studyId, trial: req.trialNumber, kind, fold: req.foldIndex, ok: score.ok },
     'fold evaluated',
   );
-  return { foldIndex: req.foldIndex, kpis, score, spans: spans.length };
+  return {
+    foldIndex: req.foldIndex,
+    kpis,
+    score,
+    spans: spans.length,
+    ...(refittedKPerTick === undefined ? {} : { refittedKPerTick }),
+  };
 }
 
 /** Upserts a finished trial's row. */

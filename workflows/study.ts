@@ -141,6 +141,7 @@ export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
           objective: study.objective,
           entryLatencyUs: study.entryLatencyUs,
           cancelLatencyUs: study.cancelLatencyUs,
+          ...(study.refitKPerTick && fold.train.length > 0 ? { refitKPerTickOn: fold.train } : {}),
         });
         folds.push(figures(r));
         scores.push(r.score);

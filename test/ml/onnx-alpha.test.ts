@@ -8,7 +8,7 @@ import onnxProto from 'onnx-proto';
 import { rowsFromColumns, splitTimeOrdered, type AlphaSplit } from '../../core/alpha/dataset.ts';
 import { ALPHA_FEATURE_NAMES } from '../../core/alpha/features.ts';
 import { predictNet, predictNetFloat32 } from '../../core/alpha/mlp.ts';
-import { createStream, type Xoshiro128StarStar } from '../../core/random/xoshiro.ts';
+import { createStream } from '../../core/random/xoshiro.ts';
 import { trainAlphaNet, type TrainResult } from '../../core/alpha/trainer.ts';
 import { InvariantViolation, PermanentError } from '../../core/errors.ts';
 import { sha256Hex, writeArtifactAtomic } from '../../ml/artifacts.ts';

@@ -106,6 +106,15 @@ describe('retrain-weekly on a real Temporal server', () => {
     ).toBe(4);
     expect(study['bestTrial']).not.toBeNull();
     expect(study['outOfSample']).toMatchObject({ trialNumber: study['bestTrial'], windows: 3 });
+    // Walk-forward refit: every fold scored with k fitted on its own train windows only, and the holdout
+    // with k fitted on the windows before it (never on the holdout, unlike the calibrate step's k).
+    const inSample = study['inSample'] as { folds: { refittedKPerTick?: number }[] };
+    expect(inSample.folds.length).toBeGreaterThanOrEqual(2);
+    for (const f of inSample.folds) expect(f.refittedKPerTick).toBeGreaterThan(0);
+    expect(new Set(inSample.folds.map((f) => f.refittedKPerTick)).size).toBe(inSample.folds.length);
+    const holdoutK = (study['outOfSample'] as { refittedKPerTick?: number }).refittedKPerTick;
+    expect(holdoutK).toBeGreaterThan(0);
+    expect(holdoutK).not.toBe(k);
     const id = String(register['modelVersionId']);
     expect(id).toMatch(/^as-v1\.5-btcusdt-usdm@\d+$/);
     const model = await getModelVersion(db, id);

@@ -13,7 +13,7 @@ import type { FoldWindow, WalkForwardConfig } from '../../core/validation/walk-f
 /** A walk-forward fold as the study receives it (see core/validation/walk-forward.ts). */
 export interface StudyFold {
   readonly index: number;
-  /** Windows for per-fold calibration (recorded with the study; not yet used to refit parameters). */
+  /** Windows k is refitted on before the fold is scored (see `refitOnTrain`). */
   readonly train: readonly FoldWindow[];
   /** Windows the trial is scored on. */
   readonly validation: readonly FoldWindow[];
@@ -65,6 +65,12 @@ export interface StudyInput {
   readonly cancelLatencyUs: number;
   /** Continue-As-New once the history has more events than this (default 8 000; tests set it low). */
   readonly historyLengthLimit?: number;
+  /**
+   * Walk-forward refit (default true): each fold's k is calibrated on its train windows, and the
+   * holdout's on every window before it, so no fold is scored with k fitted on its own data. Off when
+   * the space searches `kPerTick` itself, or when false.
+   */
+  readonly refitOnTrain?: boolean;
   /** Set by the workflow itself on Continue-As-New. */
   readonly carried?: StudyCarried;
 }
@@ -79,6 +85,8 @@ export interface FoldFigures {
   readonly kpis: Kpis;
   /** Why the fold failed (a null KPI), if it did. */
   readonly failure?: string;
+  /** k refitted on the fold's train windows, 1/tick (walk-forward refit); absent without one. */
+  readonly refittedKPerTick?: number;
 }
 
 /** The best trial's figures on the folds it was tuned on. */
@@ -102,6 +110,8 @@ export interface OutOfSampleReport {
   readonly kpis: Kpis;
   readonly windows: number;
   readonly failure?: string;
+  /** k refitted on every window before the holdout, 1/tick; absent without a refit. */
+  readonly refittedKPerTick?: number;
 }
 
 /** A trial in the result. */
@@ -174,6 +184,12 @@ export interface FoldEvaluationRequest {
   readonly objective: Objective;
   readonly entryLatencyUs: number;
   readonly cancelLatencyUs: number;
+  /**
+   * Walk-forward refit: k of λ(δ) = A·e^(−kδ) is estimated on these windows (the fold's train part,
+   * or every window before the holdout) and replaces the params' `kPerTick` before the backtest.
+   * Absent or empty: the params are used as they are.
+   */
+  readonly refitKPerTickOn?: readonly FoldWindow[];
 }
 
 /** Result of a fold evaluation. */
@@ -182,6 +198,8 @@ export interface FoldEvaluationResult {
   /** KPIs over the fold's windows (spans combined, core/validation/spans.ts). */
   readonly kpis: Kpis;
   readonly score: FoldScore;
+  /** The k refitted on the train windows, 1/tick; absent without a refit. */
+  readonly refittedKPerTick?: number;
   /** Replayed spans. */
   readonly spans: number;
 }

@@ -20,14 +20,23 @@ import type {
   StudyStatus,
 } from './definitions.ts';
 import type { ParsedStudy } from './input.ts';
+import type { FoldWindow } from '../../core/validation/walk-forward.ts';
 import type { TrialLedger } from './ledger.ts';
 import { evaluator, storage, STUDY_FAILED } from './proxies.ts';
 
 /** A fold evaluation as the trial's (or the holdout's) figures. */
 export function figures(r: FoldEvaluationResult): FoldFigures {
+  const refit = r.refittedKPerTick === undefined ? {} : { refittedKPerTick: r.refittedKPerTick };
   return r.score.ok
-    ? { foldIndex: r.foldIndex, value: r.score.value, violation: r.score.violation, kpis: r.kpis }
-    : { foldIndex: r.foldIndex, value: null, violation: null, kpis: r.kpis, failure: r.score.reason };
+    ? { foldIndex: r.foldIndex, value: r.score.value, violation: r.score.violation, kpis: r.kpis, ...refit }
+    : {
+        foldIndex: r.foldIndex,
+        value: null,
+        violation: null,
+        kpis: r.kpis,
+        failure: r.score.reason,
+        ...refit,
+      };
 }
 
 /** Holdout evaluation of the best trial, the studies row, the result. */
@@ -67,6 +76,7 @@ export async function finishStudyRun(
       objective: study.objective,
       entryLatencyUs: study.entryLatencyUs,
       cancelLatencyUs: study.cancelLatencyUs,
+      ...(study.refitKPerTick ? { refitKPerTickOn: windowsBeforeHoldout(study) } : {}),
     });
     outOfSample = {
       trialNumber: best.number,
@@ -76,6 +86,7 @@ export async function finishStudyRun(
       kpis: r.kpis,
       windows: study.holdout.length,
       ...(r.score.ok ? {} : { failure: r.score.reason }),
+      ...(r.refittedKPerTick === undefined ? {} : { refittedKPerTick: r.refittedKPerTick }),
     };
   }
   await storage.finishStudy({
@@ -116,4 +127,12 @@ export async function finishStudyRun(
     })),
     continuedAsNew,
   };
+}
+
+/** Every window of the folds (train and validation), once each, in time order: what precedes the holdout. */
+function windowsBeforeHoldout(study: ParsedStudy): FoldWindow[] {
+  const seen = new Map<string, FoldWindow>();
+  for (const fold of study.folds)
+    for (const w of [...fold.train, ...fold.validation]) seen.set(`${w.sessionId}@${w.startUs}`, w);
+  return [...seen.values()].sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs);
 }

@@ -42,6 +42,8 @@ export interface ParsedStudy {
   readonly entryLatencyUs: number;
   readonly cancelLatencyUs: number;
   readonly historyLengthLimit: number;
+  /** Refit k on the train windows (input `refitOnTrain`, default true; false when the space has kPerTick). */
+  readonly refitKPerTick: boolean;
   readonly carried: StudyCarried | undefined;
 }
 
@@ -73,6 +75,7 @@ const FoldFiguresSchema = z.strictObject({
   violation: z.number().nullable(),
   kpis: KpisSchema,
   failure: z.string().optional(),
+  refittedKPerTick: z.number().positive().optional(),
 });
 
 const CarriedSchema = z.strictObject({
@@ -100,6 +103,7 @@ const Shape = z.strictObject({
   entryLatencyUs: z.int().nonnegative(),
   cancelLatencyUs: z.int().nonnegative(),
   historyLengthLimit: z.int().min(10).optional(),
+  refitOnTrain: z.boolean().optional(),
   carried: CarriedSchema.optional(),
 });
 
@@ -225,6 +229,7 @@ export function parseStudyInput(input: StudyInput): ParsedStudy {
     entryLatencyUs: raw.entryLatencyUs,
     cancelLatencyUs: raw.cancelLatencyUs,
     historyLengthLimit: raw.historyLengthLimit ?? DEFAULT_STUDY_HISTORY_LIMIT,
+    refitKPerTick: raw.refitOnTrain !== false && !Object.hasOwn(space, 'kPerTick'),
     carried: raw.carried === undefined ? undefined : carriedFrom(raw.carried),
   };
 }
@@ -243,6 +248,7 @@ function carriedFrom(c: z.output<typeof CarriedSchema>): StudyCarried {
             violation: f.violation,
             kpis: f.kpis,
             ...(f.failure === undefined ? {} : { failure: f.failure }),
+            ...(f.refittedKPerTick === undefined ? {} : { refittedKPerTick: f.refittedKPerTick }),
           })),
     studyStartedAtMs: c.studyStartedAtMs,
     continuedAsNew: c.continuedAsNew,
