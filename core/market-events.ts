@@ -6,11 +6,6 @@
  * Time units: `exchTimeMs` is the exchange's event/transaction time in Unix epoch milliseconds;
  * `recvTimeUs` is the local receive time in Unix epoch microseconds (ns would exceed 2^53).
  * Price levels are `[priceTicks, sizeLots]` pairs; a size of 0 removes the level.
- *
- * Depth events may also carry their levels packed flat (`bidPairs`/`askPairs`, see `LevelPairs`): the
- * recorded-data parser produces them so the book applies a diff by walking contiguous memory instead
- * of one small array per level (docs/adr/0007-event-layout.md). When present they hold exactly the
- * levels of `bids`/`asks`, in the same order; events built from `Level[]` alone stay valid.
  */
 
 /** Book side. `bid` = buy side, `ask` = sell side. */
@@ -22,13 +17,6 @@ export type AggressorSide = 'buy' | 'sell';
 /** One price level: price in integer ticks, size in integer lots (absolute size, 0 = level removed). */
 export type Level = readonly [priceTicks: number, sizeLots: number];
 
-/**
- * Levels packed flat: `pairs[2i]` = price in ticks and `pairs[2i + 1]` = size in lots (absolute, 0 =
- * removed) of the i-th level, so the length is even. Float64 holds every safe integer exactly. Like
- * every event field it must not be mutated once the event is built.
- */
-export type LevelPairs = Float64Array;
-
 /** Which Binance market a stream comes from: the sync rules differ (see core/book/binance-sync.ts). */
 export type MarketKind = 'spot' | 'usdm';
 
@@ -38,10 +26,6 @@ export interface DepthSnapshot {
   readonly lastUpdateId: number;
   readonly bids: readonly Level[];
   readonly asks: readonly Level[];
-  /** `bids` packed (optional, see `LevelPairs`); when set, `askPairs` is set too. */
-  readonly bidPairs?: LevelPairs;
-  /** `asks` packed (optional, see `LevelPairs`); when set, `bidPairs` is set too. */
-  readonly askPairs?: LevelPairs;
   readonly recvTimeUs: number;
   /** Exchange time (ms); absent for spot snapshots, which carry none. */
   readonly exchTimeMs: number | undefined;
@@ -58,10 +42,6 @@ export interface DepthDiff {
   readonly prevFinalUpdateId: number | undefined;
   readonly bids: readonly Level[];
   readonly asks: readonly Level[];
-  /** `bids` packed (optional, see `LevelPairs`); when set, `askPairs` is set too. */
-  readonly bidPairs?: LevelPairs;
-  /** `asks` packed (optional, see `LevelPairs`); when set, `bidPairs` is set too. */
-  readonly askPairs?: LevelPairs;
   readonly exchTimeMs: number;
   readonly recvTimeUs: number;
 }

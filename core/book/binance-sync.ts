@@ -156,7 +156,8 @@ export class BinanceBookSync {
     }
     const book = this.book;
     book.clear();
-    applyDepth(book, s);
+    book.applyLevels('bid', s.bids);
+    book.applyLevels('ask', s.asks);
     this.snapshotId = s.lastUpdateId;
     this.prevU = s.lastUpdateId;
     this.phase = 'first';
@@ -211,7 +212,8 @@ export class BinanceBookSync {
       }
     }
     const book = this.book;
-    applyDepth(book, d);
+    book.applyLevels('bid', d.bids);
+    book.applyLevels('ask', d.asks);
     this.prevU = u;
     this.phase = 'chained';
     if (book.isCrossed()) return this.fail('crossed');
@@ -259,19 +261,5 @@ export class BinanceBookSync {
     this.ring[this.ringHead] = undefined;
     this.ringHead = (this.ringHead + 1) % this.ring.length;
     this.ringSize--;
-  }
-}
-
-/** Applies a snapshot's or diff's levels, bids then asks: the packed pairs when the event has them
- * (parsed events), else its `Level[]` arrays. */
-function applyDepth(book: OrderBook, ev: DepthDiff | DepthSnapshot): void {
-  const bidPairs = ev.bidPairs;
-  const askPairs = ev.askPairs;
-  if (bidPairs !== undefined && askPairs !== undefined) {
-    book.applyLevelPairs('bid', bidPairs);
-    book.applyLevelPairs('ask', askPairs);
-  } else {
-    book.applyLevels('bid', ev.bids);
-    book.applyLevels('ask', ev.asks);
   }
 }

@@ -11,8 +11,7 @@
  */
 
 import { InvariantViolation, PermanentError } from '../errors.ts';
-import type { Level, LevelPairs, Side } from '../market-events.ts';
-import { checkPairs } from './level-pairs.ts';
+import type { Level, Side } from '../market-events.ts';
 import { MAX_BITMAP_SLOTS } from './level-bitmap.ts';
 import { PriceLadder } from './price-ladder.ts';
 
@@ -107,29 +106,6 @@ export class OrderBook {
       const lv = levels[i]!;
       const priceTicks = lv[0];
       const sizeLots = lv[1];
-      const valid =
-        Number.isSafeInteger(priceTicks) &&
-        Number.isSafeInteger(sizeLots) &&
-        priceTicks >= 0 &&
-        sizeLots >= 0;
-      if (!valid) return this.applyLevel(side, priceTicks, sizeLots); // throws its BOOK_LEVEL error
-      ladder.set(negate ? 0 - priceTicks : priceTicks, sizeLots);
-    }
-  }
-
-  /**
-   * As `applyLevels` for levels packed as `[priceTicks, sizeLots, …]` pairs (`LevelPairs`): the book
-   * sync's path for parsed events, which walks one contiguous array instead of one array per level.
-   * @throws InvariantViolation `BOOK_LEVEL_PAIRS` (odd length, nothing applied) or `BOOK_LEVEL` at the
-   *   first pair that is not two non-negative safe integers (the pairs before it stay applied).
-   */
-  applyLevelPairs(side: Side, pairs: LevelPairs): void {
-    checkPairs(pairs);
-    const ladder = side === 'bid' ? this.bids : this.asks;
-    const negate = side === 'ask';
-    for (let i = 0; i < pairs.length; i += 2) {
-      const priceTicks = pairs[i]!;
-      const sizeLots = pairs[i + 1]!;
       const valid =
         Number.isSafeInteger(priceTicks) &&
         Number.isSafeInteger(sizeLots) &&

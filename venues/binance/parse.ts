@@ -11,10 +11,6 @@
  * `recv_ns` (Unix ns ≈ 1.7e18 > 2^53) loses precision through JSON.parse, so its digits are read from
  * the raw text and `recvTimeUs` = ⌊recv_ns / 1000⌋ is exact (the last three digits are dropped).
  * Exchange time: `E` (event ms) for depth and bookTicker, `T` (trade ms) for trades.
- *
- * Depth levels are written straight into packed `LevelPairs` (one arena per parser, so consecutive
- * events' levels are adjacent in memory) and the events are `PackedDepthDiff`/`PackedDepthSnapshot`s,
- * whose `bids`/`asks` decode on demand (docs/adr/0007-event-layout.md).
  */
 
 import { InvariantViolation, PermanentError } from '../../core/errors.ts';
@@ -29,13 +25,11 @@ import type {
   BookTicker,
   DepthDiff,
   DepthSnapshot,
-  LevelPairs,
+  Level,
   MarketEvent,
   MarketKind,
   Trade,
 } from '../../core/market-events.ts';
-import { LevelPairArena } from '../../core/book/level-pairs.ts';
-import { PackedDepthDiff, PackedDepthSnapshot } from '../../core/book/packed-depth.ts';
 import {
   snapshotWire,
   spotBookTickerWire,
@@ -72,7 +66,6 @@ export class RecordedLineParser {
   private readonly market: MarketKind;
   private readonly symbol: string;
   private readonly strict: boolean;
-  private readonly arena = new LevelPairArena();
   private roundedCount = 0;
 
   /** @param strict true: always validate with zod (reference path); false: fast path, zod on failure. */
@@ -155,10 +148,10 @@ export class RecordedLineParser {
     a: unknown,
     recvTimeUs: number,
   ): DepthSnapshot | undefined {
-    const bidPairs = this.levels(b, 'bids');
-    const askPairs = bidPairs && this.levels(a, 'asks');
-    if (bidPairs === undefined || askPairs === undefined) return undefined;
-    return new PackedDepthSnapshot({ lastUpdateId, bidPairs, askPairs, recvTimeUs, exchTimeMs: E });
+    const bids = this.levels(b, 'bids');
+    const asks = bids && this.levels(a, 'asks');
+    if (bids === undefined || asks === undefined) return undefined;
+    return { kind: 'snapshot', lastUpdateId, bids, asks, recvTimeUs, exchTimeMs: E };
   }
 
   private diff(raw: Obj, recvTimeUs: number): DepthDiff {
@@ -189,18 +182,19 @@ export class RecordedLineParser {
     recvTimeUs: number,
   ): DepthDiff | undefined {
     this.checkSymbol(s);
-    const bidPairs = this.levels(b, 'b');
-    const askPairs = bidPairs && this.levels(a, 'a');
-    if (bidPairs === undefined || askPairs === undefined) return undefined;
-    return new PackedDepthDiff({
+    const bids = this.levels(b, 'b');
+    const asks = bids && this.levels(a, 'a');
+    if (bids === undefined || asks === undefined) return undefined;
+    return {
+      kind: 'depth',
       firstUpdateId: U,
       finalUpdateId: u,
       prevFinalUpdateId: pu,
-      bidPairs,
-      askPairs,
+      bids,
+      asks,
       exchTimeMs: E,
       recvTimeUs,
-    });
+    };
   }
 
   private trade(raw: Obj, recvTimeUs: number): Trade | typeof SKIP {
@@ -293,22 +287,18 @@ export class RecordedLineParser {
     };
   }
 
-  /**
-   * `[[price, qty], ...]` → packed pairs `[ticks, lots, …]` in the arena; undefined if the shape is
-   * wrong (caller falls back to zod; the view taken is then simply left unused).
-   */
-  private levels(arr: unknown, field: string): LevelPairs | undefined {
+  /** `[[price, qty], ...]` → Levels; undefined if the shape is wrong (caller falls back to zod). */
+  private levels(arr: unknown, field: string): Level[] | undefined {
     if (!Array.isArray(arr)) return undefined;
     const n = arr.length;
-    const out = this.arena.take(n);
+    const out: Level[] = [];
     for (let i = 0; i < n; i++) {
       const lv: unknown = arr[i];
       if (!Array.isArray(lv) || lv.length !== 2) return undefined;
       const p: unknown = lv[0];
       const q: unknown = lv[1];
       if (typeof p !== 'string' || typeof q !== 'string') return undefined;
-      out[2 * i] = this.steps(this.price, p, field, i);
-      out[2 * i + 1] = this.bookSize(q, field, i);
+      out.push([this.steps(this.price, p, field, i), this.bookSize(q, field, i)]);
     }
     return out;
   }

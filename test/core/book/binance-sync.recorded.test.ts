@@ -198,32 +198,6 @@ function allLevels(book: OrderBook): string {
   return JSON.stringify(snapshotOf(book, 0));
 }
 
-describe('packed events (as parsed) vs their plain Level[] copies', () => {
-  for (const s of sessions.filter((x) => x.hasSnapshot)) {
-    it(`${s.prefix}: both forms build the identical book, level for level`, async () => {
-      const events = await eventsOf(s);
-      const packedBook = new OrderBook();
-      const plainBook = new OrderBook();
-      const packed = new BinanceBookSync(s.market, packedBook);
-      const plain = new BinanceBookSync(s.market, plainBook);
-      let withPairs = 0;
-      for (const e of events) {
-        if (e.kind === 'snapshot') {
-          packed.onSnapshot(e);
-          plain.onSnapshot({ ...e }); // a spread copy carries bids/asks only (no pairs)
-        } else if (e.kind === 'depth') {
-          if (e.bidPairs !== undefined && e.askPairs !== undefined) withPairs++;
-          packed.onDiff(e);
-          plain.onDiff({ ...e });
-        }
-      }
-      expect(withPairs).toBe(EXPECTED[s.prefix]!.diffs);
-      expect(packed.applied).toBe(plain.applied);
-      expect(allLevels(packedBook)).toBe(allLevels(plainBook));
-    });
-  }
-});
-
 describe('BinanceBookSync failure paths on a real stream (spot BTCUSDT 2024-08-08)', () => {
   it('detects a dropped diff, goes out-of-sync, and resyncs from a new snapshot to the exact reference book', async () => {
     const s = sessions.find((x) => x.prefix === SPOT_2024)!;

@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packLevels } from '../../../core/book/level-pairs.ts';
 import { OrderBook } from '../../../core/book/order-book.ts';
 import { InvariantViolation } from '../../../core/errors.ts';
 import type { Level, Side } from '../../../core/market-events.ts';
@@ -87,62 +86,5 @@ describe('OrderBook.applyLevels', () => {
       }),
       { numRuns: 200 },
     );
-  });
-});
-
-describe('OrderBook.applyLevelPairs', () => {
-  it('applies packed pairs exactly as applyLevels applies the same levels (property)', () => {
-    const level = fc.tuple(
-      fc.oneof(fc.integer({ min: 1, max: 400 }), fc.integer({ min: 0, max: 2 ** 40 })),
-      fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1_000_000 })),
-    );
-    const batch = fc.record({
-      side: fc.constantFrom<Side>('bid', 'ask'),
-      levels: fc.array(level, { maxLength: 60 }),
-    });
-    fc.assert(
-      fc.property(fc.array(batch, { maxLength: 40 }), (batches) => {
-        const packed = new OrderBook(128);
-        const plain = new OrderBook(128);
-        for (const b of batches) {
-          packed.applyLevelPairs(b.side, packLevels(b.levels));
-          plain.applyLevels(b.side, b.levels);
-        }
-        for (const side of ['bid', 'ask'] as const) {
-          expect(levelsOf(packed, side)).toEqual(levelsOf(plain, side));
-          expect(packed.depthLots(side, 5)).toBe(plain.depthLots(side, 5));
-        }
-      }),
-      { numRuns: 200 },
-    );
-  });
-
-  it('throws BOOK_LEVEL at the first invalid pair (keeping the pairs before it), BOOK_LEVEL_PAIRS on odd length', () => {
-    for (const bad of [
-      [-1, 5],
-      [100, 1.5],
-      [2 ** 53, 1],
-      [100, Number.NaN],
-    ]) {
-      const book = new OrderBook();
-      let err: unknown;
-      try {
-        book.applyLevelPairs('bid', new Float64Array([200, 1, ...bad, 201, 2]));
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(InvariantViolation);
-      expect((err as InvariantViolation).code).toBe('BOOK_LEVEL');
-      expect(levelsOf(book, 'bid')).toEqual([[200, 1]]);
-    }
-    const book = new OrderBook();
-    let err: unknown;
-    try {
-      book.applyLevelPairs('ask', new Float64Array([200, 1, 201]));
-    } catch (e) {
-      err = e;
-    }
-    expect((err as InvariantViolation).code).toBe('BOOK_LEVEL_PAIRS');
-    expect(book.levelCount('ask')).toBe(0);
   });
 });
