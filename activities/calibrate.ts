@@ -11,8 +11,11 @@
  */
 import { asyncLocalStorage } from '@temporalio/activity';
 import { z } from 'zod';
-import { estimateCalibration, type SessionEvents } from '../core/calibration/estimate.ts';
-import type { IntensityFit } from '../core/calibration/fill-intensity.ts';
+import {
+  estimateCalibration,
+  type CalibrationEstimate,
+  type SessionEvents,
+} from '../core/calibration/estimate.ts';
 import type { SessionWindow } from '../core/dataset/windows.ts';
 import { PermanentError } from '../core/errors.ts';
 import type { Instrument } from '../core/instrument.ts';
@@ -40,33 +43,15 @@ export interface CalibrationResult {
   readonly venue: Instrument['venue'];
   readonly symbol: string;
   /** From mid log-returns on a calendar grid of `gridMs` anchored at each window's start (previous-tick
-   * mid of the replayed book), ticks/√s. */
-  readonly sigma: {
-    readonly ticksPerSqrtSec: number;
-    readonly perWindow: readonly number[];
-    readonly gridMs: number;
-    readonly returns: number;
+   * mid of the replayed book), ticks/√s (core/calibration/estimate.ts). */
+  readonly sigma: CalibrationEstimate['sigma'];
+  /** λ(δ) = A·e^(−kδ) pooled over the sides (A per second, k per tick), its counts, and each side
+   * fitted alone; see docs/calibration.md. */
+  readonly fillIntensity: CalibrationEstimate['fillIntensity'] & {
+    readonly bySide: CalibrationEstimate['bySide'];
   };
-  /** λ(δ) = A·e^(−kδ) per side of the book: A per second, k per tick; see docs/calibration.md. */
-  readonly fillIntensity: {
-    readonly aPerSec: number;
-    readonly kPerTick: number;
-    readonly r2: number;
-    readonly points: number;
-    readonly deltaTicks: readonly number[];
-    readonly lambdaPerSec: readonly number[];
-    readonly maxDepthTicks: number;
-    /** Market time of the windows, s. */
-    readonly durationSec: number;
-    readonly arrivals: number;
-    readonly unmatchedArrivals: number;
-    readonly atOrThroughMid: number;
-    readonly buyCounts: readonly number[];
-    readonly sellCounts: readonly number[];
-    /** Each side fitted alone; null when degenerate. */
-    readonly bySide: { readonly buy: IntensityFit | null; readonly sell: IntensityFit | null };
-  };
-  readonly params: ModelParams; // baseParams with kPerTick (and what else calibration determines) replaced — validated with parseModelParams
+  /** `baseParams` with the calibrated kPerTick, validated with parseModelParams. */
+  readonly params: ModelParams;
 }
 
 const InputSchema = z.object({

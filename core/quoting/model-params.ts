@@ -165,12 +165,9 @@ export const DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT: AsV1AlphaParams = Object.freeze({
  * Not an optimum: the weekly study searches these.
  */
 export const DEFAULT_AS_V15_BTCUSDT_SPOT: AsV15Params = Object.freeze({
+  ...DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT,
   model: 'as-v1.5',
-  gamma: 2e-7,
-  kPerTick: 0.8,
-  horizonSec: 120,
   kappaInvTicks: 0.1,
-  betaOfiTicks: 0.3,
   betaDiTicks: 0.2,
   kappaVolSqrtSec: 0.005,
   minSpreadTicks: 2,
@@ -179,12 +176,6 @@ export const DEFAULT_AS_V15_BTCUSDT_SPOT: AsV15Params = Object.freeze({
   wideningFactor: 1.5,
   maxQuoteAgeMs: 750,
   refreshOnSignFlip: true,
-  quoteSizeLots: 100,
-  maxInventoryLots: 500,
-  volObservations: 100,
-  volSampleIntervalMs: 100,
-  ofiWindowMs: 1000,
-  diLevels: 5,
 });
 
 /**
