@@ -24,36 +24,21 @@
  */
 import { z } from 'zod';
 import type { Kpis } from '../metrics/kpis.ts';
+import { KpisSchema } from './kpis-schema.ts';
 import { ModelParamsError, parseModelParams, type ModelParams } from '../quoting/model-params.ts';
 
 /** KPI names an objective or a constraint may use: every numeric field of {@link Kpis}. */
-export const OBJECTIVE_METRICS = [
-  'netPnlQuote',
-  'feesQuote',
-  'sharpe',
-  'maxDrawdownQuote',
-  'rmsInventoryRatio',
-  'spreadCapturedPct',
-  'spreadCapturedAtFillPct',
-  'fillRatio',
-  'cancelRatio',
-  'quotes',
-  'fills',
-  'cancels',
-  'events',
-  'finalInventoryLots',
-  'maxAbsInventoryLots',
-] as const satisfies readonly (keyof Kpis)[];
+const ObjectiveMetricSchema = KpisSchema.keyof();
 
 /** A KPI name usable in an objective. */
-export type ObjectiveMetric = (typeof OBJECTIVE_METRICS)[number];
+export type ObjectiveMetric = z.infer<typeof ObjectiveMetricSchema>;
 
 const finite = z.number().finite();
 
 /** One constraint: exactly one of `max` (value ≤ max) or `min` (value ≥ min). */
 export const ConstraintSchema = z
   .strictObject({
-    metric: z.enum(OBJECTIVE_METRICS),
+    metric: ObjectiveMetricSchema,
     max: finite.optional(),
     min: finite.optional(),
   })
@@ -63,7 +48,7 @@ export const ConstraintSchema = z
 
 /** The objective block of a study (strict: unknown keys are errors). */
 export const ObjectiveSchema = z.strictObject({
-  metric: z.enum(OBJECTIVE_METRICS),
+  metric: ObjectiveMetricSchema,
   direction: z.enum(['minimize', 'maximize']),
   aggregate: z.enum(['mean', 'median', 'sum']).default('mean'),
   constraints: z.array(ConstraintSchema).default([]),
