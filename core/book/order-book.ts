@@ -18,7 +18,8 @@ import { PriceLadder } from './price-ladder.ts';
 /**
  * Default window width per side in ticks: 2^20, i.e. ±2^19 ticks around the best (±8.6 % of spot
  * BTCUSDT at a 0.01 tick and 61,000 USDT; ±82 % of USDⓈ-M BTCUSDT at 0.1; ±150 % of ETHUSDT at 0.01).
- * Memory ≈ 260 KiB per side plus 256 bytes per occupied 32-tick group (ADR 0004).
+ * Memory ≈ 260 KiB per side plus 256 bytes per 32-tick group that holds (or recently held) a level
+ * (ADR 0004).
  */
 export const DEFAULT_WINDOW_TICKS = 2 ** 20;
 const MIN_WINDOW_TICKS = 128;
@@ -36,8 +37,8 @@ export class OrderBook {
 
   /**
    * @param windowTicks width in ticks of each side's price-indexed window (default 2^20; rounded up to a
-   *   power of two, at least 128). Memory: 0.25 bytes per tick per side plus 256 bytes per occupied
-   *   32-tick group. Levels outside the window stay exact but cost O(log n) per update; small values
+   *   power of two, at least 128). Memory: 0.25 bytes per tick per side plus 256 bytes per occupied (or recently
+   *   emptied) 32-tick group. Levels outside the window stay exact but cost O(log n) per update; small values
    *   exist to exercise the window edges and re-centring in tests.
    * @throws PermanentError `CONFIG` if `windowTicks` is not a positive safe integer ≤ 2^20.
    */

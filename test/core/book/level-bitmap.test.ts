@@ -134,4 +134,64 @@ describe('LevelBitmap', () => {
       { numRuns: 200 },
     );
   });
+
+  it('drops a stale mark when prevSet meets it, reporting the word once (hand case)', () => {
+    const stale: number[] = [];
+    const b = new LevelBitmap(2 ** 20, (w) => stale.push(w));
+    // Direct edits as the book makes them: mark a word when it fills, never unmark it when it empties.
+    for (const slot of [3, 40_000, 700_000]) {
+      const w = slot >>> 5;
+      b.words[w << 1] = b.words[w << 1]! | (1 << (slot & 31));
+      b.wordFilled(w);
+    }
+    b.words[(40_000 >>> 5) << 1] = 0; // word 1,250 empties and stays marked
+    expect(b.prevSet(699_999)).toBe(3); // skips the stale word…
+    expect(stale).toEqual([1_250]); // …and reports it
+    expect(b.prevSet(699_999)).toBe(3);
+    expect(stale).toEqual([1_250]); // dropped: not reported again
+    b.words[(700_000 >>> 5) << 1] = 0;
+    b.words[(3 >>> 5) << 1] = 0;
+    expect(b.prevSet(2 ** 20 - 1)).toBe(-1); // two stale words, through levels 2 and 1
+    expect(stale).toEqual([1_250, 21_875, 0]);
+  });
+
+  it('agrees with a naive set when words are left marked as they empty (property: stale marks)', () => {
+    const size = 2 ** 17;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('set' as const), slot: fc.integer({ min: 0, max: size - 1 }) }),
+      fc.record({ kind: fc.constant('clear' as const), slot: fc.integer({ min: 0, max: size - 1 }) }),
+      fc.record({ kind: fc.constant('prev' as const), slot: fc.integer({ min: -2, max: size + 5 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const reported: number[] = [];
+        const b = new LevelBitmap(size, (w) => reported.push(w));
+        const ref = new Set<number>();
+        for (const o of ops) {
+          const w = o.slot >>> 5;
+          if (o.kind === 'set') {
+            if (b.words[w << 1] === 0) b.wordFilled(w);
+            b.words[w << 1] = b.words[w << 1]! | (1 << (o.slot & 31));
+            ref.add(o.slot);
+          } else if (o.kind === 'clear') {
+            b.words[w << 1] = b.words[w << 1]! & ~(1 << (o.slot & 31)); // may leave w empty but marked
+            ref.delete(o.slot);
+          } else {
+            const before = reported.length;
+            expect(b.prevSet(o.slot)).toBe(naivePrev(ref, o.slot));
+            // Only empty words are reported, each while it had been left marked.
+            for (const x of reported.slice(before)) expect(b.words[x << 1]).toBe(0);
+          }
+        }
+        const all: number[] = [];
+        for (let s = b.prevSet(size - 1); s >= 0; s = b.prevSet(s - 1)) all.push(s);
+        expect(all).toEqual([...ref].sort((x, y) => y - x));
+        // A full scan drops every stale mark: a second one reports nothing.
+        const afterScan = reported.length;
+        for (let s = b.prevSet(size - 1); s >= 0; s = b.prevSet(s - 1));
+        expect(reported.length).toBe(afterScan);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
