@@ -214,9 +214,7 @@ export async function loadSessionEvents(
  * fold). Same events, same values.
  */
 function inReplayLayout(events: readonly MarketEvent[]): MarketEvent[] {
-  const out = new Array<MarketEvent>(events.length);
-  for (let i = 0; i < events.length; i++) out[i] = copyEvent(events[i]!);
-  return out;
+  return events.map(copyEvent);
 }
 
 /**
@@ -271,7 +269,5 @@ function copyEvent(ev: MarketEvent): MarketEvent {
 }
 
 function copyLevels(levels: readonly Level[]): Level[] {
-  const out = new Array<Level>(levels.length);
-  for (let i = 0; i < levels.length; i++) out[i] = [levels[i]![0], levels[i]![1]];
-  return out;
+  return levels.map((lv) => [lv[0], lv[1]] as const);
 }
