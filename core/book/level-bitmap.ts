@@ -119,24 +119,32 @@ export class LevelBitmap {
 
   /**
    * Greatest occupied slot ≤ `i`, or −1 if none (`i` ≥ size searches the whole set). Drops every stale
-   * mark it meets on the way (see the module doc), reporting each to `onStaleWord`.
+   * mark it meets on the way (see the module doc), reporting each to `onStaleWord`: the marked empty
+   * words below `i` down to the slot found, and the word of `i` itself if it is empty.
    */
   prevSet(i: number): number {
     if (i < 0) return -1;
     const p0 = i >= this.size ? this.size - 1 : i;
     const w0 = p0 >>> 5;
-    const m0 = this.words[w0 << 1]! & upTo(p0);
+    const bits0 = this.words[w0 << 1]!;
+    const m0 = bits0 & upTo(p0);
     if (m0 !== 0) return (w0 << 5) | top(m0); // the common case: same word
+    if (bits0 === 0 && (this.l1[w0 >>> 5]! & (1 << (w0 & 31))) !== 0) this.dropStale(w0);
     let w = w0 - 1;
     for (;;) {
       w = this.prevMarked(w);
       if (w < 0) return -1;
       const bits = this.words[w << 1]!;
       if (bits !== 0) return (w << 5) | top(bits);
-      this.wordEmptied(w); // a stale mark: drop it and look further down
-      if (this.onStaleWord !== undefined) this.onStaleWord(w);
+      this.dropStale(w);
       w--;
     }
+  }
+
+  /** Unmarks the empty, marked level-0 word `w` (a stale mark) and reports it to `onStaleWord`. */
+  private dropStale(w: number): void {
+    this.wordEmptied(w);
+    if (this.onStaleWord !== undefined) this.onStaleWord(w);
   }
 
   /** Greatest level-0 word index ≤ `w` marked in level 1, or −1 (through levels 1–3). */
