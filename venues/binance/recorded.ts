@@ -209,18 +209,18 @@ export async function loadSessionEvents(
  * each event, then its level arrays. The parser leaves the events of the files it reads concurrently
  * interleaved with its own garbage, so a replay of the loaded array jumps around the heap; over the
  * copy it streams. Measured on the spot BTCUSDT benchmark session (26,400 events, 298k levels): the
- * copy takes ~20 ms once and every replay of the session then runs ~10 % faster (docs/adr/0004,
- * follow-up 3), which pays back from the second replay (studies replay a session once per trial and
- * fold). Same events, same values.
+ * copy takes ~20–50 ms once and every replay of the session then runs ~12 % faster (docs/adr/0004,
+ * follow-up 3): it pays back after ~10 replays (a study replays each session once per trial and fold,
+ * hundreds of times), and adds 3–7 % to the load time of a one-off backtest. Same events, same values.
  */
 function inReplayLayout(events: readonly MarketEvent[]): MarketEvent[] {
   return events.map(copyEvent);
 }
 
 /**
- * A copy of one event, written field by field (object literals, one per kind, so the copies share
- * the parser's hidden classes; a spread copy made extra ones and turned the replay's property reads
- * megamorphic). The compiler checks that every field of each kind is copied.
+ * A copy of one event, written field by field (one object literal per kind, so each kind keeps one
+ * hidden class; a spread copy made extra ones and turned the replay's property reads megamorphic).
+ * The compiler checks that every field of each kind is copied.
  */
 function copyEvent(ev: MarketEvent): MarketEvent {
   switch (ev.kind) {
