@@ -288,7 +288,8 @@ export type ValidateMarketDataStepOutputs = {
   readonly reportId: string;
 };
 export type ApproveStepOutputs = {
-  readonly decision: 'approved' | 'rejected' | 'timed-out';
+  /** A passed deadline decides as `onTimeout` says (approver `system:timeout`) or fails the step. */
+  readonly decision: 'approved' | 'rejected';
   readonly approver: string;
   readonly reason: string;
 };
