@@ -21,7 +21,7 @@
  * scheduler ticks). The JSON figure stays the plain wall-time one.
  *
  * Run: `npx tsx bench/hot-path.ts` (or `mmflow bench`). Last stdout line:
- *   {"eventsPerSec":…,"tickToQuoteP50Us":…,"tickToQuoteP99Us":…,"peakRssMb":…}
+ *   {"eventsPerSec":…,"tickToQuoteP50Us":…,"tickToQuoteP99Us":…,"peakRssMb":…,"hostStealPct":…}
  * Data: env MMFLOW_DATA_DIR, default `<repo>/../shared/data`.
  */
 import { resolve } from 'node:path';
@@ -34,6 +34,7 @@ import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../core/quoting/model-params.t
 import { listSessions, loadSessionEvents } from '../venues/binance/recorded.ts';
 import { instrumentForSession } from '../venues/instruments.ts';
 import { dataDir as recordedDataDir } from '../app/paths.ts';
+import { readCpuTimes, stealPct } from './host-cpu.ts';
 
 /** The session the benchmark replays. */
 export const BENCH_SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
@@ -48,6 +49,12 @@ export interface HotPathResult {
   readonly tickToQuoteP99Us: number;
   /** Peak resident set size of the process, MiB. */
   readonly peakRssMb: number;
+  /**
+   * CPU time the hypervisor gave to other guests during the throughput passes, % of all CPU time of
+   * the machine (./host-cpu.ts); null where `/proc/stat` is not available. Context for the figure, not
+   * part of it: a run with a few % of steal ran on a busy host.
+   */
+  readonly hostStealPct: number | null;
 }
 
 /** Options of {@link runHotPathBench}. */
@@ -96,6 +103,7 @@ export async function runHotPathBench(opts: HotPathOptions = {}): Promise<HotPat
   let cpuNs = 0;
   let fills = 0;
   const passNs: number[] = [];
+  const host0 = readCpuTimes();
   for (let i = 0; i < passes; i++) {
     const r = throughputPass(events, replayOpts);
     totalNs += r.ns;
@@ -103,6 +111,7 @@ export async function runHotPathBench(opts: HotPathOptions = {}): Promise<HotPat
     passNs.push(Number(r.ns));
     fills = r.fills;
   }
+  const steal = stealPct(host0, readCpuTimes());
   const eventsPerSec = (events.length * passes) / (Number(totalNs) / 1e9);
   const rate = (ns: number): string => Math.round(events.length / (ns / 1e9)).toLocaleString('en-US');
   passNs.sort((a, b) => a - b);
@@ -113,6 +122,11 @@ export async function runHotPathBench(opts: HotPathOptions = {}): Promise<HotPat
   log(
     `  per pass: fastest ${rate(passNs[0]!)}, median ${rate(passNs[passNs.length >> 1]!)}, slowest ${rate(passNs[passNs.length - 1]!)} events/s; ` +
       `over process CPU time ${rate(cpuNs / passes)} events/s`,
+  );
+  log(
+    steal === undefined
+      ? '  host: CPU steal not available (no /proc/stat)'
+      : `  host: CPU steal ${steal.toFixed(1)} % of all CPU time during these passes (time the hypervisor ran other guests)`,
   );
 
   // Where the time goes: the book sync alone over the same events (no engine, no venue).
@@ -142,6 +156,7 @@ export async function runHotPathBench(opts: HotPathOptions = {}): Promise<HotPat
     tickToQuoteP50Us: round3(pct(0.5)),
     tickToQuoteP99Us: round3(pct(0.99)),
     peakRssMb: round3(process.resourceUsage().maxRSS / 1024),
+    hostStealPct: steal === undefined ? null : round3(steal),
   };
   log(
     `tick-to-quote: p50 ${result.tickToQuoteP50Us} µs, p99 ${result.tickToQuoteP99Us} µs, max ${round3(pct(1))} µs ` +
