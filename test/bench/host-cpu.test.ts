@@ -24,7 +24,7 @@ describe('parseProcStat', () => {
   it('names the problem when the cpu line is missing or short', () => {
     expect(() => parseProcStat('cpu0 1 2 3\nintr 1\n')).toThrow(/no aggregate "cpu " line/);
     expect(() => parseProcStat('cpu  1 2 3 4 5 6 7\n')).toThrow(
-      /needs 8 non-negative counters.*"cpu  1 2 3 4 5 6 7"/,
+      /needs 8 non-negative counters.*"cpu {2}1 2 3 4 5 6 7"/,
     );
     expect(() => parseProcStat('cpu  1 2 3 4 5 6 7 x\n')).toThrow(/needs 8 non-negative counters/);
   });
