@@ -7,6 +7,11 @@
  *
  * Idempotent: keyed by `gateId`, a retry overwrites its own rows (db/repositories/data-quality-windows.ts).
  * The rows are saved before the gate can fail, so an empty result is still on record.
+ *
+ * What it returns travels through the workflow history (and the included windows on into the
+ * calibration, the study and the training), so the graded windows stay in the database and only their
+ * counts come back; the included list is refused above `MAX_INCLUDED_WINDOWS_BYTES` with an error that
+ * names a window length that fits, instead of Temporal failing the task on its payload limit.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -14,8 +19,10 @@ import { asyncLocalStorage } from '@temporalio/activity';
 import { z } from 'zod';
 import { PermanentError } from '../core/errors.ts';
 import {
+  EXCLUSION_REASONS,
   assessWindows,
   includedWindows,
+  type ExclusionReason,
   validateQualityRules,
   type QualityRules,
   type SessionWindow,
@@ -36,15 +43,25 @@ export interface DataQualityGateInput {
 
 export interface DataQualityGateResult {
   readonly gateId: string;
-  /** Every window of every session, in input session order then time. */
-  readonly windows: readonly WindowQuality[];
-  /** The included windows, same order. */
+  /** Windows graded, all sessions (each is a row of `data_quality_windows` under `gateId`). */
+  readonly windowCount: number;
+  /** The included windows, in input session order then time. */
   readonly included: readonly SessionWindow[];
   readonly excludedCount: number;
+  /** Excluded windows per reason (a window with two reasons counts under both); every reason listed. */
+  readonly excludedByReason: Readonly<Record<ExclusionReason, number>>;
   readonly datasetDigests: Readonly<
     Record<string, string>
   > /* sessionId → sha256 of its depth+trades files */;
 }
+
+/**
+ * Largest JSON size of the included-window list the gate returns, bytes (≈ 2,200 windows of ~120
+ * bytes with Binance session ids). Temporal logs a warning above 256 KiB per payload and fails the
+ * task at 2 MB (docs: "Self-hosted Temporal Service defaults", blob size limit); the list is also part
+ * of the next steps' inputs.
+ */
+export const MAX_INCLUDED_WINDOWS_BYTES = 256 * 1024;
 
 const InputSchema = z.object({
   gateId: z.string().min(1),
@@ -77,7 +94,9 @@ export async function sessionDigest(session: RecordedSession): Promise<string> {
  * Runs the gate.
  * @returns every window, the included ones, the number excluded and the digests.
  * @throws PermanentError `BAD_INPUT` naming the field; `QUALITY_RULES`; `UNKNOWN_SESSION`; parse errors
- *   of the recorded files; `NO_INCLUDED_WINDOWS` (after saving) when no window passes the gate.
+ *   of the recorded files; after saving: `NO_INCLUDED_WINDOWS` when no window passes the gate,
+ *   `TOO_MANY_WINDOWS` when the included list exceeds `MAX_INCLUDED_WINDOWS_BYTES` (the message gives a
+ *   window length that fits).
  */
 export async function dataQualityGate(
   deps: ActivityDeps,
@@ -100,24 +119,45 @@ export async function dataQualityGate(
   }
   const included = includedWindows(windows);
   await saveQualityGate(deps.db, { id: gateId, rules, sessions, datasetDigests, windows });
+  const excludedByReason = Object.fromEntries(EXCLUSION_REASONS.map((r) => [r, 0])) as Record<
+    ExclusionReason,
+    number
+  >;
+  for (const w of windows) for (const r of w.reasons) excludedByReason[r as ExclusionReason] += 1;
   const result: DataQualityGateResult = {
     gateId,
-    windows,
+    windowCount: windows.length,
     included,
     excludedCount: windows.length - included.length,
+    excludedByReason,
     datasetDigests,
   };
-  const reasons: Record<string, number> = {};
-  for (const w of windows) for (const r of w.reasons) reasons[r] = (reasons[r] ?? 0) + 1;
   deps.log.info(
-    { gateId, sessions: sessions.length, windows: windows.length, included: included.length, reasons },
+    {
+      gateId,
+      sessions: sessions.length,
+      windows: windows.length,
+      included: included.length,
+      excludedByReason,
+    },
     'data-quality gate',
   );
   if (included.length === 0)
     throw new PermanentError(
       'NO_INCLUDED_WINDOWS',
-      `data-quality gate ${gateId}: none of the ${windows.length} windows of ${sessions.join(', ')} passed (reasons: ${JSON.stringify(reasons)})`,
-      { gateId, reasons },
+      `data-quality gate ${gateId}: none of the ${windows.length} windows of ${sessions.join(', ')} passed (reasons: ${JSON.stringify(excludedByReason)})`,
+      { gateId, reasons: excludedByReason },
     );
+  const includedBytes = Buffer.byteLength(JSON.stringify(included));
+  if (includedBytes > MAX_INCLUDED_WINDOWS_BYTES) {
+    const fitsMs = rules.windowMs * Math.ceil(includedBytes / MAX_INCLUDED_WINDOWS_BYTES);
+    throw new PermanentError(
+      'TOO_MANY_WINDOWS',
+      `data-quality gate ${gateId}: ${included.length} included windows of ${rules.windowMs} ms are ${includedBytes} bytes as JSON, ` +
+        `over the ${MAX_INCLUDED_WINDOWS_BYTES} a workflow step may pass on (Temporal payload limits); ` +
+        `use windowMs ≥ ${fitsMs} (every window is saved under gate ${gateId})`,
+      { gateId, included: included.length, includedBytes, windowMs: rules.windowMs, fitsWindowMs: fitsMs },
+    );
+  }
   return result;
 }

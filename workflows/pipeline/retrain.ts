@@ -16,7 +16,7 @@ import { INVALID_STEP_INPUT } from './step-call.ts';
 export function gateOutputs(r: DataQualityGateResult): DataQualityGateStepOutputs {
   return {
     gateId: r.gateId,
-    windows: r.windows.length,
+    windows: r.windowCount,
     includedCount: r.included.length,
     excludedCount: r.excludedCount,
     included: r.included.map((w) => ({ sessionId: w.sessionId, startUs: w.startUs, endUs: w.endUs })),
