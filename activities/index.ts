@@ -10,6 +10,7 @@ import { validateMarketData, type ValidateMarketDataInput } from './validate-mar
 import { trainAlpha, type TrainAlphaInput } from './train-alpha.ts';
 import { loadPipeline, type LoadPipelineInput } from './load-pipeline.ts';
 import { dataQualityGate, type DataQualityGateInput } from './data-quality-gate.ts';
+import { evaluateModel, type EvaluateModelInput } from './evaluate-model.ts';
 import { calibrate, type CalibrateInput } from './calibrate.ts';
 import { calibrateModelVersion, type CalibrateModelVersionInput } from './calibrate-model-version.ts';
 import { registerModel, type RegisterModelInput } from './register-model.ts';
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     calibrateModelVersion: (input: CalibrateModelVersionInput) => calibrateModelVersion(deps, input),
     trainAlpha: (input: TrainAlphaInput) => trainAlpha(deps, input),
     loadPipeline: (input: LoadPipelineInput) => loadPipeline(input),
+    evaluateModel: (input: EvaluateModelInput) => evaluateModel(deps, input),
     registerModel: (input: RegisterModelInput) => registerModel(deps, input),
   };
 }

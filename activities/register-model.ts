@@ -14,7 +14,8 @@ import { z } from 'zod';
 import type { ActivityDeps } from './index.ts';
 import { codeVersion } from '../app/code-version.ts';
 import { PermanentError } from '../core/errors.ts';
-import { AlphaParamsSchema, parseModelParams, type ModelParams } from '../core/quoting/model-params.ts';
+import { AlphaParamsSchema, alphaParamsOf } from '../core/quoting/model-params.ts';
+import { composeModelParams } from './compose-model-params.ts';
 import { registerModelVersion, type ModelArtifact } from '../db/repositories/models.ts';
 import { resolveArtifactPath, sha256File } from '../ml/artifacts.ts';
 
@@ -60,7 +61,8 @@ export interface RegisterModelResult {
  * Registers the candidate (status `candidate`).
  * @throws PermanentError `REGISTER_INVALID_INPUT` naming the field; `INVALID_MODEL_PARAMS` for params
  *   the model layer refuses; `ALPHA_NOT_SUPPORTED` when alpha is attached to a model without an alpha
- *   term; `ARTIFACT_MISSING` / `ARTIFACT_DIGEST_MISMATCH` naming the file; the registry's
+ *   term; `ALPHA_CONFLICT` when the params carry another alpha block; `ARTIFACT_MISSING` /
+ *   `ARTIFACT_DIGEST_MISMATCH` naming the file (of `alpha`, or of the params' own alpha block); the registry's
  *   `MODEL_VERSION_CONFLICT` when the key was used for other parameters.
  */
 export async function registerModel(
@@ -75,27 +77,11 @@ export async function registerModel(
     throw new PermanentError('REGISTER_INVALID_INPUT', `register-model: ${problems.join('; ')}`);
   }
   const input = parsed.data;
-  let params: ModelParams;
-  try {
-    params = parseModelParams(input.params, `register-model ${input.name} params`);
-  } catch (err) {
-    throw new PermanentError(
-      'INVALID_MODEL_PARAMS',
-      (err as Error).message,
-      { name: input.name },
-      { cause: err },
-    );
-  }
-  const artifacts: ModelArtifact[] = [];
-  if (input.alpha !== undefined) {
-    if (params.model !== 'as-v1.5')
-      throw new PermanentError(
-        'ALPHA_NOT_SUPPORTED',
-        `register-model ${input.name}: model ${params.model} has no alpha term; attach alpha to an as-v1.5 model`,
-      );
-    artifacts.push(await checkedArtifact(input.alpha.artifactPath, input.alpha.sha256));
-    params = parseModelParams({ ...params, alpha: input.alpha }, `register-model ${input.name} params`);
-  }
+  // The artifact is checked whether the alpha block comes separately or inside the params.
+  const params = composeModelParams(input.params, input.alpha, `register-model ${input.name} params`);
+  const alpha = alphaParamsOf(params);
+  const artifacts: ModelArtifact[] =
+    alpha === undefined ? [] : [await checkedArtifact(alpha.artifactPath, alpha.sha256)];
   const version = await registerModelVersion(deps.db, {
     name: input.name,
     kind: params.model,

@@ -1,9 +1,11 @@
 /**
- * One windowed backtest for the study: a recorded session (parsed once per process, shared LRU) is
- * replayed from its start so the book and signals warm up, but quoted and measured only inside the
- * span (core/backtest `window`).
+ * One windowed backtest for the study and the candidate's evaluation: a recorded session (parsed once
+ * per process, shared LRU) is replayed from its start so the book and signals warm up, but quoted and
+ * measured only inside the span (core/backtest `window`). A model with an alpha term runs through
+ * `runBacktestAsync`, each prediction awaited (deterministic).
  */
-import { runBacktest } from '../core/backtest/backtester.ts';
+import type { AlphaModel } from '../core/alpha/alpha-model.ts';
+import { runBacktest, runBacktestAsync } from '../core/backtest/backtester.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
 import type { ModelParams } from '../core/quoting/model-params.ts';
 import type { ReplaySpan } from '../core/validation/spans.ts';
@@ -16,12 +18,14 @@ export interface SpanBacktestOptions {
   readonly entryLatencyUs: number;
   /** Cancel latency, µs (rounded to an integer). */
   readonly cancelLatencyUs: number;
+  /** The loaded alpha model; required when `params` have an alpha block. */
+  readonly alphaModel?: AlphaModel;
 }
 
 /**
  * KPIs of the span [startUs, endUs) of one session.
  * @throws PermanentError from the session cache (unknown session, no snapshot); errors of the
- *   backtester (e.g. params needing an alpha model the synchronous replay cannot run).
+ *   backtester (e.g. params with an alpha block and no `alphaModel`).
  */
 export async function backtestSpan(
   dataDir: string,
@@ -29,7 +33,7 @@ export async function backtestSpan(
   opts: SpanBacktestOptions,
 ): Promise<Kpis> {
   const session = await loadSessionCached(dataDir, span.sessionId);
-  const report = runBacktest(session.events, {
+  const backtestOpts = {
     instrument: session.instrument,
     market: session.market,
     params: opts.params,
@@ -38,6 +42,10 @@ export async function backtestSpan(
     sessionId: span.sessionId,
     recordFills: false,
     window: { startUs: span.startUs, endUs: span.endUs },
-  });
+  };
+  const report =
+    opts.alphaModel === undefined
+      ? runBacktest(session.events, backtestOpts)
+      : await runBacktestAsync(session.events, { ...backtestOpts, alphaModel: opts.alphaModel });
   return report.kpis;
 }

@@ -230,6 +230,7 @@ function planInput(
     case 'calibrate':
     case 'study':
     case 'train-alpha':
+    case 'evaluate-model':
     case 'register-model':
       return raw;
   }

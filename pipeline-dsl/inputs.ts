@@ -22,11 +22,13 @@ import {
 import {
   calibrateStepInputSchema,
   dataQualityGateStepInputSchema,
+  evaluateModelStepInputSchema,
   registerModelStepInputSchema,
   studyStepInputSchema,
   trainAlphaStepInputSchema,
   type CalibrateStepInput,
   type DataQualityGateStepInput,
+  type EvaluateModelStepInput,
   type RegisterModelStepInput,
   type StudyStepInput,
   type TrainAlphaStepInput,
@@ -45,6 +47,7 @@ export type ResolvedStepInput =
   | { readonly uses: 'calibrate'; readonly input: CalibrateStepInput }
   | { readonly uses: 'study'; readonly input: StudyStepInput }
   | { readonly uses: 'train-alpha'; readonly input: TrainAlphaStepInput }
+  | { readonly uses: 'evaluate-model'; readonly input: EvaluateModelStepInput }
   | { readonly uses: 'register-model'; readonly input: RegisterModelStepInput };
 
 /** The input of a step could not be rendered or does not satisfy its schema (a permanent error). */
@@ -106,6 +109,8 @@ export function parseStepInput(step: PlanStep, rendered: Json, label: string = s
       return { uses: 'study', input: parse(studyStepInputSchema) };
     case 'train-alpha':
       return { uses: 'train-alpha', input: parse(trainAlphaStepInputSchema) };
+    case 'evaluate-model':
+      return { uses: 'evaluate-model', input: parse(evaluateModelStepInputSchema) };
     case 'register-model':
       return { uses: 'register-model', input: parse(registerModelStepInputSchema) };
     default:

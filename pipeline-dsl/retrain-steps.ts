@@ -1,8 +1,9 @@
 /**
  * Step types of the retraining pipeline (pipelines/retrain-weekly.yaml): data-quality gate →
  * calibration → parameter study over walk-forward folds (with the out-of-sample evaluation of its best
- * trial) → ONNX alpha training → registration of a candidate model version. Schemas of their `with`
- * and their declared outputs; registered in ./steps.ts. Pure: usable inside the workflow bundle.
+ * trial) → ONNX alpha training → evaluation of the complete candidate (parameters + alpha) on the
+ * study's holdout → registration of a candidate model version. Schemas of their `with` and their
+ * declared outputs; registered in ./steps.ts. Pure: usable inside the workflow bundle.
  *
  * Durations here are integer milliseconds (`windowMs: 60000`), and session windows are
  * `{ sessionId, startUs, endUs }` (exchange time, Unix epoch µs), as the gate returns them.
@@ -37,7 +38,8 @@ const windows = z.array(sessionWindowSchema).min(1, 'needs at least one window')
 export const dataQualityGateStepInputSchema = z.strictObject({
   /** Recorded sessions (one instrument), any order; windows come out in time order. */
   sessions: z.array(sessionPrefix).min(1),
-  /** Window length, ms (≥ 1 s). Keep ≥ 60 000: every window is returned in the workflow history. */
+  /** Window length, ms (≥ 1 s). The included windows travel in the workflow history: the gate refuses
+   * more than ~2,200 of them (256 KiB of JSON) and names a length that fits. */
   windowMs: z.int().min(1_000).max(86_400_000),
   /** Longest trade silence an included window may hold, ms. */
   maxTradeGapMs: z.int().min(0),
@@ -109,6 +111,27 @@ export const trainAlphaStepInputSchema = z.strictObject({
 });
 export type TrainAlphaStepInput = z.infer<typeof trainAlphaStepInputSchema>;
 
+/**
+ * `uses: evaluate-model` — backtest one complete model (its params with the alpha term attached) over
+ * windows, as the study evaluates a trial: e.g. the candidate on the study's holdout, with k refitted
+ * on the study's search windows. Its `params` output is what the registration step should register.
+ */
+export const evaluateModelStepInputSchema = z.strictObject({
+  windows,
+  /** The model parameters (e.g. the study's `bestParams`). */
+  params: z.record(z.string(), z.unknown()),
+  /** The ONNX alpha term to attach (the training step's artifact and how much of it to apply). */
+  alpha: AlphaParamsSchema.optional(),
+  /** Scores the KPIs (value, feasibility), e.g. the study's objective. */
+  objective: ObjectiveSchema.optional(),
+  /** Windows k is refitted on first (e.g. the study's `searchWindows`); absent: k as given. */
+  refitKPerTickOn: z.array(sessionWindowSchema).optional(),
+  /** Order-entry / cancel latency of the simulated venue, ms. */
+  entryLatencyMs: z.number().min(0).max(10_000).default(5),
+  cancelLatencyMs: z.number().min(0).max(10_000).default(5),
+});
+export type EvaluateModelStepInput = z.infer<typeof evaluateModelStepInputSchema>;
+
 /** `uses: register-model` — a candidate model version with artifact, metrics and lineage. */
 export const registerModelStepInputSchema = z.strictObject({
   name: modelName,
@@ -168,6 +191,10 @@ export const retrainStepOutputs = {
     outOfSampleValue: T.nullable(T.number),
     inSample: T.unknown,
     outOfSample: T.unknown,
+    /** The windows the best trial was re-evaluated on (never seen by the search), time order. */
+    holdout: T.array(windowType),
+    /** Every window of the folds (train and validation), time order: what precedes the holdout. */
+    searchWindows: T.array(windowType),
   },
   'train-alpha': {
     trainingId: T.string,
@@ -179,6 +206,18 @@ export const retrainStepOutputs = {
     valHitRatio: T.number,
     parityMaxAbsDiff: T.number,
     metrics: T.unknown,
+  },
+  'evaluate-model': {
+    evaluationId: T.string,
+    /** The complete model parameters evaluated (alpha attached, k as given): register these. */
+    params: T.unknown,
+    windows: T.number,
+    /** KPIs combined over the windows' spans. */
+    kpis: T.unknown,
+    netPnlQuote: T.number,
+    value: T.nullable(T.number),
+    feasible: T.nullable(T.boolean),
+    refittedKPerTick: T.nullable(T.number),
   },
   'register-model': {
     modelVersionId: T.string,

@@ -11,6 +11,7 @@ import { T, type ValueType } from './expr/types.ts';
 import {
   calibrateStepInputSchema,
   dataQualityGateStepInputSchema,
+  evaluateModelStepInputSchema,
   registerModelStepInputSchema,
   retrainStepOutputs,
   sessionPrefix,
@@ -230,6 +231,14 @@ export const stepTypeSpecs = {
     source: trainAlphaStepInputSchema,
     input: trainAlphaStepInputSchema,
     outputs: retrainStepOutputs['train-alpha'],
+  },
+  'evaluate-model': {
+    kind: 'activity',
+    summary:
+      'backtest one complete model (params + alpha) over windows, e.g. the candidate on the study holdout',
+    source: evaluateModelStepInputSchema,
+    input: evaluateModelStepInputSchema,
+    outputs: retrainStepOutputs['evaluate-model'],
   },
   'register-model': {
     kind: 'activity',

@@ -1,8 +1,9 @@
 /**
  * The weekly retraining pipeline end to end on the real Temporal server and PostgreSQL, started the
  * way a user starts it from the Web UI (`{ file, params }`): data-quality gate → calibration → study
- * (TPE, Wilcoxon pruner, walk-forward folds, holdout) → ONNX alpha training → registration of a
- * candidate whose artifact, metrics and lineage are in the registry. The registered version is then
+ * (TPE, Wilcoxon pruner, walk-forward folds, holdout) → ONNX alpha training → the complete candidate
+ * (best parameters + alpha) evaluated on the study's holdout → registration of that candidate, whose
+ * artifact, metrics and lineage are in the registry. The registered version is then
  * backtested through the backtest workflow, which loads its ONNX model in onnxruntime-node.
  */
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -68,6 +69,7 @@ describe('retrain-weekly on a real Temporal server', () => {
       ['calibrate', 'completed'],
       ['study', 'completed'],
       ['alpha', 'completed'],
+      ['evaluate', 'completed'],
       ['register', 'completed'],
     ]);
 
@@ -115,15 +117,36 @@ describe('retrain-weekly on a real Temporal server', () => {
     const holdoutK = (study['outOfSample'] as { refittedKPerTick?: number }).refittedKPerTick;
     expect(holdoutK).toBeGreaterThan(0);
     expect(holdoutK).not.toBe(k);
+    // The study hands on its holdout (3 windows, after every search window) and its search windows.
+    const holdout = study['holdout'] as { sessionId: string; startUs: number; endUs: number }[];
+    const searchWindows = study['searchWindows'] as typeof holdout;
+    expect(holdout).toHaveLength(3);
+    expect(searchWindows.length).toBeGreaterThanOrEqual(6);
+    const lastSearchEnd = Math.max(...searchWindows.map((w) => w.endUs));
+    expect(holdout.every((w) => w.startUs >= lastSearchEnd)).toBe(true);
+
+    // The candidate (best params + ONNX alpha) on that holdout, k refitted on the same windows as the
+    // study's holdout evaluation: same k, same market events, its own quotes.
+    const evaluate = outputsOf(result.steps, 'evaluate');
+    expect(evaluate['windows']).toBe(3);
+    expect(evaluate['refittedKPerTick']).toBe(holdoutK);
+    const candidateKpis = evaluate['kpis'] as { events: number; quotes: number; netPnlQuote: number };
+    const studyKpis = (study['outOfSample'] as { kpis: { events: number } }).kpis;
+    expect(candidateKpis.events).toBe(studyKpis.events);
+    expect(candidateKpis.quotes).toBeGreaterThan(0);
+    expect(evaluate['netPnlQuote']).toBe(candidateKpis.netPnlQuote);
+    expect(evaluate['value']).toBe(candidateKpis.netPnlQuote);
+    expect(evaluate['params']).toMatchObject({
+      ...(study['bestParams'] as object),
+      alpha: { sha256: alpha['sha256'], artifactPath: alpha['artifactPath'], maxShiftTicks: 1, weight: 0.5 },
+    });
+
     const id = String(register['modelVersionId']);
     expect(id).toMatch(/^as-v1\.5-btcusdt-usdm@\d+$/);
     const model = await getModelVersion(db, id);
     expect(model?.status).toBe('candidate');
     expect(model?.parentId).toBe(RETRAIN_BASE_MODEL_VERSION_ID);
-    expect(model?.params).toMatchObject({
-      ...(study['bestParams'] as object),
-      alpha: { sha256: alpha['sha256'], artifactPath: alpha['artifactPath'], maxShiftTicks: 1, weight: 0.5 },
-    });
+    expect(model?.params).toEqual(evaluate['params']); // registered exactly as evaluated
     expect(model?.artifacts).toEqual([
       { kind: 'onnx', path: alpha['artifactPath'], sha256: alpha['sha256'], bytes: expect.any(Number) },
     ]);
@@ -131,6 +154,13 @@ describe('retrain-weekly on a real Temporal server', () => {
       objective: 'netPnlQuote',
       inSample: { trialNumber: study['bestTrial'] },
       outOfSample: { trialNumber: study['bestTrial'] },
+      candidateOutOfSample: {
+        value: evaluate['value'],
+        feasible: evaluate['feasible'],
+        windows: 3,
+        refittedKPerTick: holdoutK,
+        kpis: candidateKpis,
+      },
       calibration: { kPerTick: k },
       alpha: { parity: { tolerance: 1e-5 } },
     });

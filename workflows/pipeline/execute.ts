@@ -22,6 +22,7 @@ import { ingestWorkflow } from '../ingest.ts';
 import { studyWorkflow } from '../study.ts';
 import {
   calibrateOutputs,
+  evaluateOutputs,
   gateOutputs,
   modelParamsOrFail,
   safeId,
@@ -238,6 +239,24 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
           : { params: modelParamsOrFail(params, `step "${place.runKey}" with.params`) }),
       });
       return { outputs: toJson(trainAlphaOutputs(result), what), workflowId: undefined };
+    }
+    case 'evaluate-model': {
+      const { evaluateModel } = proxyActivities<Activities>(
+        activityOptions(place.step, `evaluate a model over ${call.input.windows.length} window(s)`),
+      );
+      const { entryLatencyMs, cancelLatencyMs, windows, params, alpha, objective, refitKPerTickOn } =
+        call.input;
+      const result = await evaluateModel({
+        windows,
+        params,
+        ...(alpha === undefined ? {} : { alpha }),
+        ...(objective === undefined ? {} : { objective }),
+        ...(refitKPerTickOn === undefined ? {} : { refitKPerTickOn }),
+        evaluationId: `eval:${workflowInfo().workflowId}.${place.runKey}`,
+        entryLatencyUs: Math.round(entryLatencyMs * 1000),
+        cancelLatencyUs: Math.round(cancelLatencyMs * 1000),
+      });
+      return { outputs: toJson(evaluateOutputs(result), what), workflowId: undefined };
     }
     case 'register-model': {
       const { registerModel } = proxyActivities<Activities>(

@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { CalibrationResult } from '../../activities/calibrate.ts';
 import type { DataQualityGateResult } from '../../activities/data-quality-gate.ts';
+import type { EvaluateModelResult } from '../../activities/evaluate-model.ts';
 import type { TrainAlphaResult } from '../../activities/train-alpha.ts';
 import { ModelParamsError, parseModelParams, type ModelParams } from '../../core/quoting/model-params.ts';
 import type { DataQualityGateStepOutputs, StudyStepInput } from '../../pipeline-dsl/retrain-steps.ts';
@@ -19,7 +20,7 @@ export function gateOutputs(r: DataQualityGateResult): DataQualityGateStepOutput
     windows: r.windowCount,
     includedCount: r.included.length,
     excludedCount: r.excludedCount,
-    included: r.included.map((w) => ({ sessionId: w.sessionId, startUs: w.startUs, endUs: w.endUs })),
+    included: r.included.map(plainWindow),
     datasetDigests: { ...r.datasetDigests },
   };
 }
@@ -49,7 +50,27 @@ export function studyOutputs(r: StudyResult) {
     outOfSampleValue: r.outOfSample?.value ?? null,
     inSample: r.inSample,
     outOfSample: r.outOfSample,
+    holdout: r.holdout.map(plainWindow),
+    searchWindows: r.searchWindows.map(plainWindow),
   };
+}
+
+/** The candidate's evaluation: the params to register, the KPIs and, with an objective, its score. */
+export function evaluateOutputs(r: EvaluateModelResult) {
+  return {
+    evaluationId: r.evaluationId,
+    params: r.params,
+    windows: r.windows,
+    kpis: r.kpis,
+    netPnlQuote: r.kpis.netPnlQuote,
+    value: r.value,
+    feasible: r.feasible,
+    refittedKPerTick: r.refittedKPerTick ?? null,
+  };
+}
+
+function plainWindow(w: { readonly sessionId: string; readonly startUs: number; readonly endUs: number }) {
+  return { sessionId: w.sessionId, startUs: w.startUs, endUs: w.endUs };
 }
 
 /** The training's artifact, digests, headline metrics and parity. */

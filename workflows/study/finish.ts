@@ -118,6 +118,8 @@ export async function finishStudyRun(
     best: bestResult,
     inSample,
     outOfSample,
+    holdout: study.holdout,
+    searchWindows: windowsBeforeHoldout(study),
     trials: trials.map((t) => ({
       number: t.number,
       state: t.state,
