@@ -12,22 +12,19 @@
 import { asyncLocalStorage } from '@temporalio/activity';
 import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import type { SessionWindow } from '../core/dataset/windows.ts';
-import { isMmflowError, PermanentError } from '../core/errors.ts';
+import { PermanentError } from '../core/errors.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
 import {
   alphaParamsOf,
-  parseModelParams,
   type AlphaParams,
   type ModelParams,
 } from '../core/quoting/model-params.ts';
 import type { Objective } from '../core/validation/objective.ts';
 import { scoreFold } from '../core/validation/objective.ts';
-import { combineSpanKpis, contiguousSpans, type SpanKpis } from '../core/validation/spans.ts';
 import { loadAlphaModel } from '../ml/load-alpha.ts';
 import { composeModelParams } from './compose-model-params.ts';
-import { kPerTickOn } from './fold-calibration.ts';
 import type { ActivityDeps } from './index.ts';
-import { backtestSpan } from './study-backtest.ts';
+import { backtestWindows, type WindowsBacktest } from './study-backtest.ts';
 
 /** Input of {@link evaluateModel}. */
 export interface EvaluateModelInput {
@@ -93,45 +90,27 @@ export async function evaluateModel(
   const where = `evaluate-model ${input.evaluationId}`;
   checkInput(input, where);
   const params = composeModelParams(input.params, input.alpha, `${where} params`);
-  let evaluated = params;
-  let refittedKPerTick: number | undefined;
-  const refitOn = input.refitKPerTickOn ?? [];
-  if (refitOn.length > 0) {
-    heartbeat({ phase: 'refit k', windows: refitOn.length });
-    refittedKPerTick = await kPerTickOn(deps.dataDir, refitOn);
-    evaluated = parseModelParams({ ...params, kPerTick: refittedKPerTick }, `${where} refit`);
-  }
-  const alpha = alphaParamsOf(evaluated);
+  const alpha = alphaParamsOf(params);
   const alphaModel = alpha === undefined ? undefined : await loadAlpha(alpha);
-  const spans = contiguousSpans(
-    [...input.windows].sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs),
-  );
-  const results: SpanKpis[] = [];
+  let result: WindowsBacktest;
   try {
-    for (const [i, span] of spans.entries()) {
-      heartbeat({ phase: 'backtest', span: i, of: spans.length });
-      try {
-        const kpis = await backtestSpan(deps.dataDir, span, {
-          params: evaluated,
-          entryLatencyUs: input.entryLatencyUs,
-          cancelLatencyUs: input.cancelLatencyUs,
-          ...(alphaModel === undefined ? {} : { alphaModel }),
-        });
-        results.push({ kpis, durationUs: span.endUs - span.startUs });
-      } catch (err) {
-        if (isMmflowError(err)) throw err;
-        throw new PermanentError(
-          'EVALUATE_BACKTEST',
-          `${where}: backtest of ${span.sessionId} [${span.startUs}, ${span.endUs}) µs failed: ${err instanceof Error ? err.message : String(err)}`,
-          { evaluationId: input.evaluationId, sessionId: span.sessionId, startUs: span.startUs },
-          { cause: err },
-        );
-      }
-    }
+    result = await backtestWindows(
+      deps.dataDir,
+      [...input.windows].sort((a, b) => a.startUs - b.startUs || a.endUs - b.endUs),
+      {
+        params,
+        entryLatencyUs: input.entryLatencyUs,
+        cancelLatencyUs: input.cancelLatencyUs,
+        ...(input.refitKPerTickOn === undefined ? {} : { refitKPerTickOn: input.refitKPerTickOn }),
+        ...(alphaModel === undefined ? {} : { alphaModel }),
+      },
+      { code: 'EVALUATE_BACKTEST', where, details: { evaluationId: input.evaluationId } },
+      heartbeat,
+    );
   } finally {
     await alphaModel?.close?.();
   }
-  const kpis = combineSpanKpis(results);
+  const { kpis, spans, refittedKPerTick } = result;
   const score = input.objective === undefined ? undefined : scoreFold(input.objective, kpis, 'evaluation');
   deps.log.info(
     {
@@ -148,7 +127,7 @@ export async function evaluateModel(
     evaluationId: input.evaluationId,
     params,
     windows: input.windows.length,
-    spans: spans.length,
+    spans,
     kpis,
     value: score?.ok === true ? score.value : null,
     violation: score?.ok === true ? score.violation : null,

@@ -3,13 +3,9 @@
  * backtests of recorded sessions, scored by the objective) and trial rows. Every write is an
  * idempotent upsert keyed by what the workflow derived (study id, trial number, fold index).
  */
-import { kPerTickOn } from './fold-calibration.ts';
-import { parseModelParams } from '../core/quoting/model-params.ts';
 import { Context } from '@temporalio/activity';
-import { isMmflowError, PermanentError } from '../core/errors.ts';
-import type { Kpis } from '../core/metrics/kpis.ts';
+import { PermanentError } from '../core/errors.ts';
 import { scoreFold } from '../core/validation/objective.ts';
-import { combineSpanKpis, contiguousSpans, type SpanKpis } from '../core/validation/spans.ts';
 import {
   createStudy as createStudyRow,
   finishStudy as finishStudyRow,
@@ -24,7 +20,7 @@ import type {
   SaveTrialRequest,
 } from '../workflows/study/definitions.ts';
 import type { ActivityDeps } from './index.ts';
-import { backtestSpan } from './study-backtest.ts';
+import { backtestWindows } from './study-backtest.ts';
 
 /** Creates the `studies` row (state running); a retry changes nothing. */
 export async function createStudy(
@@ -81,35 +77,18 @@ async function evaluate(
 ): Promise<FoldEvaluationResult> {
   const startedAtMs = Date.now();
   const ctx = Context.current();
-  const spans = contiguousSpans(req.windows);
-  let refittedKPerTick: number | undefined;
-  let fold = req;
-  if (req.refitKPerTickOn !== undefined && req.refitKPerTickOn.length > 0) {
-    ctx.heartbeat({ phase: 'refit k', windows: req.refitKPerTickOn.length });
-    refittedKPerTick = await kPerTickOn(deps.dataDir, req.refitKPerTickOn);
-    fold = {
-      ...req,
-      params: parseModelParams({ ...req.params, kPerTick: refittedKPerTick }, `${kind} refit`),
-    };
-  }
-  const results: SpanKpis[] = [];
-  for (const [i, span] of spans.entries()) {
-    ctx.heartbeat({ span: i, of: spans.length });
-    try {
-      const kpis: Kpis = await backtestSpan(deps.dataDir, span, fold);
-      results.push({ kpis, durationUs: span.endUs - span.startUs });
-    } catch (err) {
-      if (isMmflowError(err)) throw err;
-      throw new PermanentError(
-        'STUDY_BACKTEST',
-        `backtest of ${span.sessionId} [${span.startUs}, ${span.endUs}) µs failed: ${err instanceof Error ? err.message : String(err)}`,
-        { studyId: req.studyId, trial: req.trialNumber, fold: req.foldIndex },
-        { cause: err },
-      );
-    }
-  }
-  const kpis = combineSpanKpis(results);
   const label = kind === 'holdout' ? 'holdout' : `fold ${req.foldIndex}`;
+  const { kpis, spans, refittedKPerTick } = await backtestWindows(
+    deps.dataDir,
+    req.windows,
+    req,
+    {
+      code: 'STUDY_BACKTEST',
+      where: `study ${req.studyId} trial ${req.trialNumber} ${label}`,
+      details: { studyId: req.studyId, trial: req.trialNumber, fold: req.foldIndex },
+    },
+    (details) => ctx.heartbeat(details),
+  );
   const score = scoreFold(req.objective, kpis, label);
   await saveFoldEvaluation(deps.db, {
     studyId: req.studyId,
@@ -129,7 +108,7 @@ async function evaluate(
     foldIndex: req.foldIndex,
     kpis,
     score,
-    spans: spans.length,
+    spans,
     ...(refittedKPerTick === undefined ? {} : { refittedKPerTick }),
   };
 }

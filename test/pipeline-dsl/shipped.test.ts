@@ -110,7 +110,7 @@ describe('content hash', () => {
     expect(hashes.has(base.contentHash)).toBe(false);
   });
 
-  it('retrain-weekly.yaml: weekly schedule; gate → calibrate → study and alpha → register, the study input resolved', async () => {
+  it('retrain-weekly.yaml: weekly schedule; gate → calibrate → study and alpha → evaluate → register, the study and evaluate inputs resolved', async () => {
     const plan = await loadPipelineFile(join(repoRoot, 'pipelines/retrain-weekly.yaml'));
     expect(plan.schedule?.cron).toEqual(['0 3 * * 1']);
     expect(plan.steps.map((s) => [s.id, s.uses, s.kind, s.needs])).toEqual([
@@ -118,7 +118,8 @@ describe('content hash', () => {
       ['calibrate', 'calibrate', 'activity', ['quality']],
       ['study', 'study', 'workflow', ['calibrate']],
       ['alpha', 'train-alpha', 'activity', ['calibrate']],
-      ['register', 'register-model', 'activity', ['study', 'alpha']],
+      ['evaluate', 'evaluate-model', 'activity', ['study', 'alpha']],
+      ['register', 'register-model', 'activity', ['evaluate']],
     ]);
     const study = plan.steps[2];
     if (study === undefined) throw new Error('no study step');
@@ -155,5 +156,45 @@ describe('content hash', () => {
     });
     expect(call.input.space['gamma']).toEqual({ type: 'float', low: 1e-5, high: 1e-1, log: true });
     expect(call.input.space['maxQuoteAgeMs']).toEqual({ type: 'int', low: 250, high: 3000, step: 250 });
+
+    // The candidate is evaluated on the study's holdout, k refitted on its search windows, scored by
+    // the study's own objective (a YAML alias of it), with the trained artifact attached.
+    const evaluate = plan.steps[4];
+    if (evaluate === undefined) throw new Error('no evaluate step');
+    const later = { ...window, startUs: 3, endUs: 4 };
+    const sha256 = 'a'.repeat(64);
+    const evaluateCall = resolveStepInput(evaluate, {
+      ...ctx,
+      steps: {
+        ...ctx.steps,
+        study: {
+          outputs: {
+            bestTrial: 2,
+            bestParams: { model: 'as-v1.5', gamma: 0.01 },
+            holdout: [later],
+            searchWindows: [window],
+          },
+        },
+        alpha: { outputs: { artifactPath: 'alpha-x.onnx', sha256, horizonMs: 1000 } },
+      },
+    });
+    if (evaluateCall.uses !== 'evaluate-model')
+      throw new Error(`expected evaluate-model, got ${evaluateCall.uses}`);
+    expect(evaluateCall.input).toEqual({
+      windows: [later],
+      refitKPerTickOn: [window],
+      params: { model: 'as-v1.5', gamma: 0.01 },
+      alpha: {
+        artifactPath: 'alpha-x.onnx',
+        sha256,
+        horizonMs: 1000,
+        intervalMs: 100,
+        maxShiftTicks: 1,
+        weight: 0.5,
+      },
+      objective: call.input.objective,
+      entryLatencyMs: 5,
+      cancelLatencyMs: 5,
+    });
   });
 });
