@@ -14,11 +14,7 @@ import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import type { SessionWindow } from '../core/dataset/windows.ts';
 import { PermanentError } from '../core/errors.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
-import {
-  alphaParamsOf,
-  type AlphaParams,
-  type ModelParams,
-} from '../core/quoting/model-params.ts';
+import { alphaParamsOf, type AlphaParams, type ModelParams } from '../core/quoting/model-params.ts';
 import type { Objective } from '../core/validation/objective.ts';
 import { scoreFold } from '../core/validation/objective.ts';
 import { loadAlphaModel } from '../ml/load-alpha.ts';
