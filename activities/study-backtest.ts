@@ -1,8 +1,10 @@
 /**
- * One windowed backtest for the study and the candidate's evaluation: a recorded session (parsed once
- * per process, shared LRU) is replayed from its start so the book and signals warm up, but quoted and
- * measured only inside the span (core/backtest `window`). A model with an alpha term runs through
- * `runBacktestAsync`, each prediction awaited (deterministic).
+ * Windowed backtests for the study and the candidate's evaluation. `backtestSpan`: a recorded session
+ * (parsed once per process, shared LRU) is replayed from its start so the book and signals warm up, but
+ * quoted and measured only inside the span (core/backtest `window`); a model with an alpha term runs
+ * through `runBacktestAsync`, each prediction awaited (deterministic). `backtestWindows`: a set of
+ * windows as the study values it (k refitted first when asked, one replay per contiguous span, the
+ * spans' KPIs combined).
  */
 import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import { runBacktest, runBacktestAsync } from '../core/backtest/backtester.ts';
