@@ -92,7 +92,8 @@ export async function sessionDigest(session: RecordedSession): Promise<string> {
 
 /**
  * Runs the gate.
- * @returns every window, the included ones, the number excluded and the digests.
+ * @returns the number of windows graded, the included ones, the number excluded (in all and per
+ *   reason) and the digests.
  * @throws PermanentError `BAD_INPUT` naming the field; `QUALITY_RULES`; `UNKNOWN_SESSION`; parse errors
  *   of the recorded files; after saving: `NO_INCLUDED_WINDOWS` when no window passes the gate,
  *   `TOO_MANY_WINDOWS` when the included list exceeds `MAX_INCLUDED_WINDOWS_BYTES` (the message gives a
