@@ -17,7 +17,8 @@ import { INVALID_STEP_INPUT } from './step-call.ts';
 export function gateOutputs(r: DataQualityGateResult): DataQualityGateStepOutputs {
   return {
     gateId: r.gateId,
-    windows: r.windowCount,
+    // A gate that completed before `windowCount` existed returned every window (a replayed history).
+    windows: r.windowCount ?? (r as { readonly windows?: readonly unknown[] }).windows?.length ?? 0,
     includedCount: r.included.length,
     excludedCount: r.excludedCount,
     included: r.included.map(plainWindow),
@@ -50,8 +51,8 @@ export function studyOutputs(r: StudyResult) {
     outOfSampleValue: r.outOfSample?.value ?? null,
     inSample: r.inSample,
     outOfSample: r.outOfSample,
-    holdout: r.holdout.map(plainWindow),
-    searchWindows: r.searchWindows.map(plainWindow),
+    holdout: (r.holdout ?? []).map(plainWindow),
+    searchWindows: (r.searchWindows ?? []).map(plainWindow),
   };
 }
 

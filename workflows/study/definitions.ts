@@ -146,10 +146,14 @@ export interface StudyResult {
   } | null;
   readonly inSample: InSampleReport | null;
   readonly outOfSample: OutOfSampleReport | null;
-  /** The holdout windows (never in any fold), time order; empty without a holdout. */
-  readonly holdout: readonly FoldWindow[];
-  /** Every window of the folds (train and validation) once, time order: what precedes the holdout. */
-  readonly searchWindows: readonly FoldWindow[];
+  /**
+   * The holdout windows (never in any fold), time order; empty without a holdout. Absent from the
+   * results of studies that finished before it was added (their histories still replay).
+   */
+  readonly holdout?: readonly FoldWindow[];
+  /** Every window of the folds (train and validation) once, time order: what precedes the holdout.
+   * Absent as `holdout` is. */
+  readonly searchWindows?: readonly FoldWindow[];
   readonly trials: readonly TrialSummary[];
   readonly continuedAsNew: number;
 }
