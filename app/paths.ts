@@ -15,6 +15,14 @@ export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   return resolve(repoRoot, env['MMFLOW_STATE_DIR'] ?? '.mmflow');
 }
 
+/**
+ * The project-local Python environment of mmflow's Python peers (the `temporal` CLI, the ONNX checker;
+ * infra/embedded/python-env.ts): `<stateDir>/python`.
+ */
+export function pythonEnvDir(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(stateDir(env), 'python');
+}
+
 /** Task queue of the mmflow worker. */
 export const TASK_QUEUE = 'mmflow';
 

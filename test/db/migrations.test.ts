@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, type Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipWithout } from '../setup/require.ts';
 import { migrateUp, MIGRATIONS_TABLE } from '../../db/migrate.ts';
 import { createPool } from '../../db/pool.ts';
 import { TABLES } from '../../db/repositories/counts.ts';
@@ -75,7 +76,14 @@ describe('migrations on the test database', () => {
     }
   });
 
-  it.skipIf(databaseKind === 'pglite')(
+  it.skipIf(
+    skipWithout(
+      databaseKind === 'pglite'
+        ? 'a PostgreSQL server: this run uses PGlite (no server binaries found), which serves one connection at a time'
+        : undefined,
+      'the concurrent-migration test',
+    ),
+  )(
     'applies every migration exactly once when three processes migrate an empty database at once',
     async () => {
       const name = `mmflow_migrate_${randomUUID().replaceAll('-', '').slice(0, 12)}`;

