@@ -1,19 +1,43 @@
 /**
- * Recorded workflow histories committed under test/fixtures/histories/: the file format, and reading
- * and writing it. One file per recording holds every workflow execution of it (the pipeline run, each
- * Continue-As-New run, and the child workflows). A history is stored as protobufjs's object form of
- * `temporal.api.history.v1.History` (enums by name, 64-bit integers and bytes as strings), readable
- * and diffable. (The SDK's `historyToJSON` cannot be used here: @temporalio/common and
- * @temporalio/proto resolve two different protobufjs copies in this install.)
+ * Recorded workflow histories committed under test/fixtures/histories/: the file format, reading and
+ * writing it, and which recordings the shipped pipelines need. One file per recording holds every
+ * workflow execution of it (the pipeline run, each Continue-As-New run, and the child workflows). A
+ * history is stored as protobufjs's object form of `temporal.api.history.v1.History` (enums by name,
+ * 64-bit integers and bytes as strings), readable and diffable. (The SDK's `historyToJSON` cannot be
+ * used here: @temporalio/common and @temporalio/proto resolve two different protobufjs copies in this
+ * install.)
  */
 import proto from '@temporalio/proto'; // CommonJS: no named exports under Node's ESM loader
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from '../../app/paths.ts';
+import { loadPipelineFile } from '../../pipeline-dsl/load.ts';
 
 /** Where the fixtures live. */
 export const HISTORIES_DIR = resolve(repoRoot, 'test/fixtures/histories');
+
+/** Where the shipped pipelines live (`pipelines/*.yaml`; subdirectories are not shipped). */
+export const PIPELINES_DIR = resolve(repoRoot, 'pipelines');
+
+/** A shipped pipeline. Its recording (fixture file `<name>.json`) is named by its `metadata.name`. */
+export interface ShippedPipeline {
+  /** `metadata.name`. */
+  readonly name: string;
+  /** Path relative to the repository root, as a `{ file }` pipeline input takes it: `pipelines/<x>.yaml`. */
+  readonly file: string;
+}
+
+/** Every `pipelines/*.yaml`, compiled (a file that does not compile throws, naming its errors). */
+export async function shippedPipelines(): Promise<ShippedPipeline[]> {
+  const files = (await readdir(PIPELINES_DIR)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const out: ShippedPipeline[] = [];
+  for (const f of files) {
+    const compiled = await loadPipelineFile(join(PIPELINES_DIR, f));
+    out.push({ name: compiled.name, file: `pipelines/${f}` });
+  }
+  return out;
+}
 
 const fixtureSchema = z.strictObject({
   /** What was recorded and how to regenerate it. */

@@ -6,10 +6,17 @@
  * test/fixtures/histories/<name>.json (files named in FROZEN are never overwritten: they pin histories
  * recorded by an older interpreter, to prove `patched()` branches still replay).
  *
+ * A shipped pipeline is recorded under its `metadata.name`, run to completion with its default params,
+ * unless RECORDINGS says otherwise: `retrain-weekly` is started as the Web UI starts it (`{ file,
+ * params }`) with a few trials, on the recorded sessions of the data directory (MMFLOW_DATA_DIR); it
+ * registers a candidate model version and writes its ONNX artifact to the model store
+ * (MMFLOW_MODEL_STORE, default <repo>/models).
+ *
  * Run: `npx tsx test/workflows/record-histories.ts [name…]` (default: all). Uses DATABASE_URL /
- * TEMPORAL_ADDRESS when set, else the embedded services of `mmflow start`; the worker runs in-process
- * on a task queue of its own. Re-record after an intended change to the workflows' commands, and keep
- * the old file under a FROZEN name when running histories must still replay (guard with patched()).
+ * TEMPORAL_ADDRESS when set, else the embedded services of `mmflow start` (MMFLOW_STATE_DIR picks
+ * throwaway ones); the worker runs in-process on a task queue of its own. Re-record after an intended
+ * change to the workflows' commands, and keep the old file under a FROZEN name when running histories
+ * must still replay (guard with patched()).
  */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -30,8 +37,8 @@ import {
   statusQuery,
 } from '../../workflows/pipeline/definitions.ts';
 import { pipelineWorkflow } from '../../workflows/pipeline.ts';
-import type { PipelineInput } from '../../workflows/types.ts';
-import { HISTORIES_DIR, writeFixture, type RecordedExecution } from './history-fixtures.ts';
+import type { PipelineFileInput, PipelineInput } from '../../workflows/types.ts';
+import { HISTORIES_DIR, shippedPipelines, writeFixture, type RecordedExecution } from './history-fixtures.ts';
 import { pipelineOf, step, waitStep } from './plans.ts';
 
 /** Fixture files recorded by an older interpreter version: kept as they are (see the module doc). */
@@ -62,7 +69,7 @@ async function executionsOf(client: Client, workflowId: string): Promise<Recorde
 async function start(
   ctx: RecordContext,
   name: string,
-  input: PipelineInput,
+  input: PipelineInput | PipelineFileInput,
 ): Promise<WorkflowHandle<typeof pipelineWorkflow>> {
   return ctx.client.workflow.start(pipelineWorkflow, {
     args: [input],
@@ -87,6 +94,25 @@ function shipped(file: string): Recorder {
     return executionsOf(ctx.client, handle.workflowId);
   };
 }
+
+/**
+ * pipelines/retrain-weekly.yaml started from its file, with 6 trials (2 at a time) instead of 40 so
+ * recording takes minutes: the pipeline workflow (loadPipeline, gate, calibration, alpha training,
+ * evaluation, registration activities) and its study child workflow (trials, folds, pruning, holdout).
+ */
+const retrainWeekly: Recorder = async (ctx) => {
+  const handle = await start(ctx, 'retrain-weekly', {
+    file: 'pipelines/retrain-weekly.yaml',
+    params: { nTrials: 6, parallelism: 2 },
+  });
+  const result = await handle.result();
+  const study = result.steps.find((s) => s.id === 'study');
+  if (result.outcome !== 'completed' || study?.status !== 'completed')
+    throw new Error(
+      `${handle.workflowId}: ended ${result.outcome}, study step ${study?.status ?? 'missing'}`,
+    );
+  return executionsOf(ctx.client, handle.workflowId);
+};
 
 /** Hand-built pipelines exercising every interpreter feature. */
 function featurePipelines(): {
@@ -179,7 +205,13 @@ const features: Recorder = async (ctx) => {
   return out;
 };
 
-const RECORDINGS: Record<string, { readonly description: string; readonly record: Recorder }> = {
+interface Recording {
+  readonly description: string;
+  readonly record: Recorder;
+}
+
+/** Recordings other than "a shipped pipeline run with its default params", by fixture name. */
+const RECORDINGS: Record<string, Recording> = {
   demo: {
     description: 'pipelines/demo.yaml run to completion (pipeline, ingest and backtest workflows).',
     record: shipped('pipelines/demo.yaml'),
@@ -188,6 +220,11 @@ const RECORDINGS: Record<string, { readonly description: string; readonly record
     description: 'pipelines/ingest-binance.yaml run to completion (pipeline and both ingest workflows).',
     record: shipped('pipelines/ingest-binance.yaml'),
   },
+  'retrain-weekly': {
+    description:
+      'pipelines/retrain-weekly.yaml started as { file, params: { nTrials: 6, parallelism: 2 } } on the recorded sessions, run to completion (pipeline and study workflows).',
+    record: retrainWeekly,
+  },
   features: {
     description:
       'Hand-built pipelines (test/workflows/record-histories.ts featurePipelines): approve gate approved, rejected, timed out; when, forEach, wait, validate-market-data; cancel Update; Continue-As-New.',
@@ -195,13 +232,26 @@ const RECORDINGS: Record<string, { readonly description: string; readonly record
   },
 };
 
+/** RECORDINGS, plus every other shipped pipeline run with its default params. */
+async function allRecordings(): Promise<Map<string, Recording>> {
+  const out = new Map<string, Recording>();
+  for (const p of await shippedPipelines())
+    out.set(p.name, {
+      description: `${p.file} run to completion with its default params (pipeline and child workflows).`,
+      record: shipped(p.file),
+    });
+  for (const [name, recording] of Object.entries(RECORDINGS)) out.set(name, recording);
+  return out;
+}
+
 async function main(): Promise<void> {
+  const recordings = await allRecordings();
   const wanted = process.argv.slice(2);
-  const names = wanted.length > 0 ? wanted : Object.keys(RECORDINGS);
-  const unknown = names.filter((n) => !(n in RECORDINGS));
+  const names = wanted.length > 0 ? wanted : [...recordings.keys()];
+  const unknown = names.filter((n) => !recordings.has(n));
   if (unknown.length > 0)
     throw new Error(
-      `unknown recording(s) ${unknown.join(', ')}; known: ${Object.keys(RECORDINGS).join(', ')}`,
+      `unknown recording(s) ${unknown.join(', ')}; known: ${[...recordings.keys()].join(', ')}`,
     );
   const log = createLogger('record-histories', 'warn');
   const services = await startServices(log);
@@ -226,7 +276,7 @@ async function main(): Promise<void> {
     const existing = await readdir(HISTORIES_DIR);
     for (const name of names) {
       if (FROZEN.includes(name)) throw new Error(`${name} is frozen`);
-      const recording = RECORDINGS[name];
+      const recording = recordings.get(name);
       if (recording === undefined) continue;
       const executions = await recording.record({ client, taskQueue });
       const path = await writeFixture(name, recording.description, executions);
