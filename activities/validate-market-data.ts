@@ -9,6 +9,9 @@
  * Trades: trade-id gaps (Binance ids are consecutive per symbol, see ../shared/data/README.md §1),
  * duplicate ids, non-positive price or quantity, trade time going backwards as ids increase.
  *
+ * Klines also get their volatility/trend regime (ATR, RSI, Bollinger band width; summaries only, see
+ * ./features/kline-regime.ts), so a desk sees the market it trains and backtests on next to the quality.
+ *
  * Gaps are facts about the market (exchange outages) and are reported; impossible values are data
  * corruption and fail the step when `failOnImpossible` (the default of the step type) is set, so bad
  * rows are never accepted silently. The report is stored in `data_quality_reports` under `reportId`
@@ -22,6 +25,7 @@ import { execute } from '../db/errors.ts';
 import type { Queryable } from '../db/queryable.ts';
 import { saveDataQualityReport } from '../db/repositories/data-quality.ts';
 import type { Logger } from '../app/logger.ts';
+import { KlineRegimeAccumulator, type KlineRegime, type RegimeCandle } from './features/kline-regime.ts';
 
 /** Input of the activity: the step's validated `with` (pipeline-dsl/steps.ts) plus the idempotency key. */
 export interface ValidateMarketDataInput {
@@ -106,6 +110,12 @@ export interface MarketDataQualityReport {
   /** Details (the one of `kind`; the other is null). */
   readonly klines: KlinesQuality | null;
   readonly trades: TradesQuality | null;
+  /**
+   * Volatility/trend regime of the checked candles (ATR in bp of close, RSI, Bollinger width in bp;
+   * summaries, each null with a reason when it cannot be computed); null for trades. Absent in reports
+   * stored before it existed.
+   */
+  readonly regime: KlineRegime | null;
 }
 
 const INTERVAL = /^([1-9][0-9]*)([smhdw])$/;
@@ -207,6 +217,52 @@ export async function checkKlines(
   };
 }
 
+/** Candles read per query by {@link klineRegimeOf} (≈ 1 MB of rows; keyset pages on open time). */
+export const REGIME_PAGE_ROWS = 20_000;
+
+/** float8 as node-postgres parses it (NaN and ±Infinity included: the features report them). */
+const Float = z.custom<number>((v) => typeof v === 'number', 'expected a float8');
+const RegimeRow = z
+  .object({ open_time_ms: SafeIntOutput, high: Float, low: Float, close: Float })
+  .transform((r): RegimeCandle => ({ openTimeMs: r.open_time_ms, high: r.high, low: r.low, close: r.close }));
+
+/**
+ * The regime features of the candles of one interval, read page by page in open-time order (prices
+ * as float8: features are floats, the exact NUMERICs stay in the table). Only the value series are
+ * held, not the candles.
+ * @param pageRows candles per query (default {@link REGIME_PAGE_ROWS}); integer ≥ 1.
+ */
+export async function klineRegimeOf(
+  db: Queryable,
+  input: Pick<ValidateMarketDataInput, 'venue' | 'symbol' | 'fromMs' | 'toMs'>,
+  interval: string,
+  pageRows: number = REGIME_PAGE_ROWS,
+): Promise<KlineRegime> {
+  const acc = new KlineRegimeAccumulator();
+  let afterMs: number | null = null;
+  for (;;) {
+    const result = await execute(
+      db,
+      `read ohlcv regime ${input.venue} ${input.symbol} ${interval}`,
+      `SELECT open_time_ms, high::float8 AS high, low::float8 AS low, close::float8 AS close
+         FROM ohlcv
+        WHERE venue = $1 AND symbol = $2 AND "interval" = $3
+          AND ($4::bigint IS NULL OR open_time_ms >= $4::bigint)
+          AND ($5::bigint IS NULL OR open_time_ms < $5::bigint)
+          AND ($6::bigint IS NULL OR open_time_ms > $6::bigint)
+        ORDER BY open_time_ms
+        LIMIT $7`,
+      [input.venue, input.symbol, interval, input.fromMs ?? null, input.toMs ?? null, afterMs, pageRows],
+    );
+    const rows: RegimeCandle[] = parseRows(RegimeRow, result.rows, 'ohlcv regime');
+    for (const candle of rows) acc.add(candle);
+    const last = rows[rows.length - 1];
+    if (last === undefined || rows.length < pageRows) break;
+    afterMs = last.openTimeMs;
+  }
+  return acc.result();
+}
+
 /** Checks the trade prints. */
 export async function checkTrades(
   db: Queryable,
@@ -269,6 +325,7 @@ export async function validateMarketData(
   let report: MarketDataQualityReport;
   if (input.kind === 'klines') {
     const k = await checkKlines(deps.db, input, input.interval ?? '');
+    const regime = await klineRegimeOf(deps.db, input, k.interval);
     report = {
       ...base,
       rowsChecked: k.rows,
@@ -285,6 +342,7 @@ export async function validateMarketData(
       checkedAtMs: Date.now(),
       klines: k,
       trades: null,
+      regime,
     };
   } else {
     const t = await checkTrades(deps.db, input);
@@ -299,6 +357,7 @@ export async function validateMarketData(
       checkedAtMs: Date.now(),
       klines: null,
       trades: t,
+      regime: null,
     };
   }
   await saveDataQualityReport(deps.db, {
