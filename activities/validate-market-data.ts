@@ -68,6 +68,9 @@ export interface KlinesQuality {
   /** Candles with any of open/high/low/close ≤ 0. */
   readonly nonPositivePrices: number;
   readonly openCloseOutsideRange: number;
+  /** Candles with a NaN among open/high/low/close/volume (NUMERIC admits NaN and orders it above every
+   * number, so the other checks miss it; migration 0010 refuses new ones). */
+  readonly nonFiniteValues: number;
 }
 
 /** Quality figures of the trade prints. */
@@ -83,6 +86,8 @@ export interface TradesQuality {
   readonly nonPositiveQty: number;
   /** Trades whose time is earlier than the previous trade id's time. */
   readonly timeRegressions: number;
+  /** Trades with a NaN price or quantity (see {@link KlinesQuality.nonFiniteValues}). */
+  readonly nonFiniteValues: number;
 }
 
 /**
@@ -151,6 +156,7 @@ const KlinesRow = z.object({
   negative_volume: count,
   non_positive_price: count,
   outside_range: count,
+  non_finite: count,
 });
 
 const TradesRowSchema = z.object({
@@ -163,6 +169,7 @@ const TradesRowSchema = z.object({
   non_positive_price: count,
   non_positive_qty: count,
   time_regressions: count,
+  non_finite: count,
 });
 
 /** Checks the candles of one interval. */
@@ -194,7 +201,8 @@ export async function checkKlines(
             count(*) FILTER (WHERE volume < 0) AS negative_volume,
             count(*) FILTER (WHERE least(open, high, low, close) <= 0) AS non_positive_price,
             count(*) FILTER (WHERE open NOT BETWEEN low AND high OR close NOT BETWEEN low AND high)
-              AS outside_range
+              AS outside_range,
+            count(*) FILTER (WHERE 'NaN'::numeric IN (open, high, low, close, volume)) AS non_finite
        FROM k`,
     [input.venue, input.symbol, interval, input.fromMs ?? null, input.toMs ?? null, stepMs],
   );
@@ -214,6 +222,7 @@ export async function checkKlines(
     negativeVolume: row.negative_volume,
     nonPositivePrices: row.non_positive_price,
     openCloseOutsideRange: row.outside_range,
+    nonFiniteValues: row.non_finite,
   };
 }
 
@@ -285,7 +294,8 @@ export async function checkTrades(
             coalesce(sum(step - 1) FILTER (WHERE step > 1), 0) AS missing,
             count(*) FILTER (WHERE price <= 0) AS non_positive_price,
             count(*) FILTER (WHERE qty <= 0) AS non_positive_qty,
-            count(*) FILTER (WHERE dt_ms < 0) AS time_regressions
+            count(*) FILTER (WHERE dt_ms < 0) AS time_regressions,
+            count(*) FILTER (WHERE 'NaN'::numeric IN (price, qty)) AS non_finite
        FROM t`,
     [input.venue, input.symbol, input.fromMs ?? null, input.toMs ?? null],
   );
@@ -301,6 +311,7 @@ export async function checkTrades(
     nonPositivePrice: row.non_positive_price,
     nonPositiveQty: row.non_positive_qty,
     timeRegressions: row.time_regressions,
+    nonFiniteValues: row.non_finite,
   };
 }
 
@@ -336,7 +347,8 @@ export async function validateMarketData(
         k.highBelowLow +
         k.negativeVolume +
         k.nonPositivePrices +
-        k.openCloseOutsideRange,
+        k.openCloseOutsideRange +
+        k.nonFiniteValues,
       missing: k.missingCandles,
       interval: k.interval,
       checkedAtMs: Date.now(),
@@ -351,7 +363,7 @@ export async function validateMarketData(
       rowsChecked: t.rows,
       gaps: t.idGaps,
       duplicates: t.duplicateTradeIds,
-      impossible: t.nonPositivePrice + t.nonPositiveQty + t.timeRegressions,
+      impossible: t.nonPositivePrice + t.nonPositiveQty + t.timeRegressions + t.nonFiniteValues,
       missing: t.missingTradeIds,
       interval: null,
       checkedAtMs: Date.now(),

@@ -114,24 +114,34 @@ describe('validate-market-data: kline regime', () => {
     expect(stored?.details['regime']).toEqual(report.regime);
   });
 
-  it('reports a NaN price stored in NUMERIC (which the table CHECKs let through) instead of failing', async () => {
+  it('reports a NaN price stored in NUMERIC (as before migration 0010) instead of failing', async () => {
     const symbol = symbolOf('N');
-    await insertOhlcvBatch(db, series(symbol, 30));
-    // The repository refuses NaN; raw SQL can store it, and NaN > 0 and NaN ≥ low hold in PostgreSQL.
-    await db.query(
-      `UPDATE ohlcv SET high = 'NaN' WHERE venue = 'binance-spot' AND symbol = $1 AND open_time_ms = $2`,
-      [symbol, T0_MS + 25 * MIN],
-    );
-    const report = await validateMarketData(
-      { db, log },
-      { ...klinesInput(symbol, `dq:test.regime-nan-${symbol}`), failOnImpossible: false },
-    );
-    expect(report.rowsChecked).toBe(30);
-    const reason = `candle 25 (open time ${T0_MS + 25 * MIN} ms): high is NaN, not a finite price`;
-    for (const figure of [report.regime?.atrBp, report.regime?.rsi, report.regime?.bollingerWidthBp])
-      expect(figure).toEqual({ summary: null, reason });
-    const stored = await getDataQualityReport(db, report.reportId);
-    expect(stored?.details['regime']).toEqual(report.regime);
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      // Only inside this transaction: a NaN row as stored before migration 0010 refused them.
+      await client.query('ALTER TABLE ohlcv DROP CONSTRAINT ohlcv_not_nan');
+      await insertOhlcvBatch(client, series(symbol, 30));
+      // The repository refuses NaN; raw SQL can store it, and NaN > 0 and NaN ≥ low hold in PostgreSQL.
+      await client.query(
+        `UPDATE ohlcv SET high = 'NaN' WHERE venue = 'binance-spot' AND symbol = $1 AND open_time_ms = $2`,
+        [symbol, T0_MS + 25 * MIN],
+      );
+      const report = await validateMarketData(
+        { db: client, log },
+        { ...klinesInput(symbol, `dq:test.regime-nan-${symbol}`), failOnImpossible: false },
+      );
+      expect(report.rowsChecked).toBe(30);
+      expect(report.klines?.nonFiniteValues).toBe(1);
+      const reason = `candle 25 (open time ${T0_MS + 25 * MIN} ms): high is NaN, not a finite price`;
+      for (const figure of [report.regime?.atrBp, report.regime?.rsi, report.regime?.bollingerWidthBp])
+        expect(figure).toEqual({ summary: null, reason });
+      const stored = await getDataQualityReport(client, report.reportId);
+      expect(stored?.details['regime']).toEqual(report.regime);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
   });
 
   it('has no regime for trades', async () => {

@@ -18,6 +18,7 @@ const ALL_MIGRATIONS = [
   '0007_calibration-and-quality-windows',
   '0008_studies',
   '0009_model-artifacts-and-metrics',
+  '0010_market-data-not-nan',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */

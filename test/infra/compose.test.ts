@@ -1,15 +1,18 @@
 /**
- * Static checks of infra/temporal-compose.yml (no Docker engine runs here): structure, pinned images,
+ * Static checks of temporal-compose.yml (no Docker engine runs here): structure, pinned images,
  * environment wiring between services, healthchecks, and that no secret is written inline.
  */
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MMFLOW_SEARCH_ATTRIBUTES } from '../../infra/embedded/search-attributes.ts';
 
-const COMPOSE_FILE = fileURLToPath(new URL('../../infra/temporal-compose.yml', import.meta.url));
+const COMPOSE_FILE = fileURLToPath(new URL('../../temporal-compose.yml', import.meta.url));
+/** The git-ignored folder of Docker secret files (infra/secrets/.gitignore). */
+const SECRETS_DIR = fileURLToPath(new URL('../../infra/secrets/', import.meta.url));
 
 const StringList = z.array(z.string());
 const Service = z.strictObject({
@@ -71,7 +74,7 @@ function envOf(name: string): Record<string, string> {
   return service(name).environment ?? {};
 }
 
-describe('infra/temporal-compose.yml', () => {
+describe('temporal-compose.yml', () => {
   it('declares Temporal on PostgreSQL with its UI, a TimescaleDB, the worker and the engine', () => {
     expect(Object.keys(compose.services).sort()).toEqual([
       'mmflow-db',
@@ -151,8 +154,11 @@ describe('infra/temporal-compose.yml', () => {
         }
         if (/^[a-z]+:\/\//.test(value)) expect(new URL(value).password, `${name}.${key}`).toBe('');
       }
-      for (const secret of s.secrets ?? [])
-        expect(compose.secrets[secret]?.file, secret).toMatch(/^\.\/secrets\//);
+      for (const secret of s.secrets ?? []) {
+        // Compose resolves a secret's file against the compose file's folder.
+        const file = compose.secrets[secret]?.file ?? '';
+        expect(resolve(dirname(COMPOSE_FILE), file).startsWith(SECRETS_DIR), `${secret}: ${file}`).toBe(true);
+      }
     }
     expect(text).not.toMatch(/POSTGRES_PASSWORD:\s|POSTGRES_PWD:\s|PGPASSWORD:\s/);
   });
@@ -165,6 +171,15 @@ describe('infra/temporal-compose.yml', () => {
         expect(Object.keys(compose.volumes), `${name}: ${volume}`).toContain(source);
       }
     }
+  });
+
+  it('shares the model store volume: the worker writes trained artifacts, the engine reads them', () => {
+    const store = compose['x-mmflow-env']['MMFLOW_MODEL_STORE'];
+    expect(store).toBe('/var/lib/mmflow/models');
+    expect(service('mmflow-worker').volumes).toContain(`mmflow-models:${store}`);
+    expect(service('mmflow-engine').volumes).toContain(`mmflow-models:${store}:ro`);
+    for (const name of ['mmflow-worker', 'mmflow-engine'])
+      expect(envOf(name)['MMFLOW_MODEL_STORE']).toBe(store);
   });
 
   it('gives every ${VAR} interpolation a default so `docker compose config` needs no environment', () => {

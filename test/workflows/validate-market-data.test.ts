@@ -208,7 +208,7 @@ describe('validate-market-data', () => {
     expect((err as PermanentError).code).toBe('NO_MARKET_DATA');
   });
 
-  it('finds impossible candles (high < low, negative volume, zero price) and refuses them', async () => {
+  it('finds impossible candles (high < low, negative volume, zero price, NaN) and refuses them', async () => {
     const symbol = symbolOf('I');
     const t0 = T0_MS;
     const client = await db.connect();
@@ -217,12 +217,18 @@ describe('validate-market-data', () => {
       // Only inside this transaction: let impossible rows in, as a broken writer or migration could.
       await client.query(`ALTER TABLE ohlcv DROP CONSTRAINT ohlcv_high_gte_low,
         DROP CONSTRAINT ohlcv_open_close_within_range, DROP CONSTRAINT ohlcv_volume_non_negative,
-        DROP CONSTRAINT ohlcv_low_positive, DROP CONSTRAINT ohlcv_open_positive`);
+        DROP CONSTRAINT ohlcv_low_positive, DROP CONSTRAINT ohlcv_open_positive, DROP CONSTRAINT ohlcv_not_nan`);
       await insertOhlcvBatch(client, [
         candle(symbol, t0),
         candle(symbol, t0 + MIN, { high: '98', low: '99', open: '98.5', close: '98.5' }), // high < low
         candle(symbol, t0 + 2 * MIN, { volume: '-1' }), // negative volume
         candle(symbol, t0 + 3 * MIN, { open: '0', low: '0' }), // zero price
+        candle(symbol, t0 + 4 * MIN),
+      ]);
+      // The repository refuses NaN; raw SQL can store it, and NaN passes > 0 and ≥ low in PostgreSQL.
+      await client.query(`UPDATE ohlcv SET high = 'NaN' WHERE symbol = $1 AND open_time_ms = $2`, [
+        symbol,
+        t0 + 4 * MIN,
       ]);
       const input = {
         reportId: 'dq:test.i',
@@ -238,18 +244,51 @@ describe('validate-market-data', () => {
         negativeVolume: 1,
         nonPositivePrices: 1,
         openCloseOutsideRange: 1, // the high < low candle: open 98.5 is not within [99, 98]
+        nonFiniteValues: 1,
       });
-      expect(report.impossible).toBe(4);
+      expect(report.impossible).toBe(5);
       const err = await validateMarketData({ db: client, log }, { ...input, failOnImpossible: true }).catch(
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(PermanentError);
-      expect((err as Error).message).toContain('4 impossible value(s) and 0 duplicate(s)');
+      expect((err as Error).message).toContain('5 impossible value(s) and 0 duplicate(s)');
       // A refused dataset still leaves its report.
-      expect((await getDataQualityReport(client, 'dq:test.i'))?.impossible).toBe(4);
+      expect((await getDataQualityReport(client, 'dq:test.i'))?.impossible).toBe(5);
     } finally {
       await client.query('ROLLBACK');
       client.release();
     }
+  });
+
+  it('refuses NaN prices and sizes at the table (migration 0010), which the positivity checks let through', async () => {
+    const symbol = symbolOf('X');
+    await insertOhlcvBatch(db, [candle(symbol, T0_MS)]);
+    for (const column of ['open', 'high', 'low', 'close', 'volume']) {
+      const err = await db
+        .query(`UPDATE ohlcv SET ${column} = 'NaN' WHERE symbol = $1`, [symbol])
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: '23514' });
+    }
+    // NaN sorts above every number, so without migration 0010 a NaN high or volume passes every CHECK.
+    const client = await db.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('ALTER TABLE ohlcv DROP CONSTRAINT ohlcv_not_nan');
+      const updated = await client.query(`UPDATE ohlcv SET high = 'NaN', volume = 'NaN' WHERE symbol = $1`, [
+        symbol,
+      ]);
+      expect(updated.rowCount).toBe(1);
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+    const trade = await db
+      .query(
+        `INSERT INTO trades (venue, symbol, trade_id, price, qty, aggressor, trade_time_ms)
+         VALUES ('binance-usdm', $1, 1, 'NaN', '1', 'buy', 0)`,
+        [symbol],
+      )
+      .catch((e: unknown) => e);
+    expect(trade).toMatchObject({ code: '23514', constraint: 'trades_not_nan' });
   });
 });
