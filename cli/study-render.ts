@@ -6,35 +6,23 @@
 import Table from 'cli-table3';
 import { z } from 'zod';
 import { parseSearchSpace } from '../core/search/index.ts';
-import { KpisSchema } from '../core/validation/kpis-schema.ts';
 import { pedAnovaImportances, type ParamImportance } from '../core/validation/param-importance.ts';
 import type { Study, StudyTrial } from '../db/repositories/studies.ts';
+import { StoredInSample, StoredOutOfSample } from '../db/repositories/study-reports.ts';
 import type { InSampleReport, OutOfSampleReport } from '../workflows/study/definitions.ts';
 
-const FoldFigures = z.strictObject({
-  foldIndex: z.int(),
-  value: z.number().nullable(),
-  violation: z.number().nullable(),
-  kpis: KpisSchema,
-  failure: z.string().optional(),
-});
-
-const InSample = z.strictObject({
-  trialNumber: z.int(),
-  value: z.number(),
-  constraintViolation: z.number(),
-  folds: z.array(FoldFigures),
-});
-
-const OutOfSample = z.strictObject({
-  trialNumber: z.int(),
-  value: z.number().nullable(),
-  violation: z.number().nullable(),
-  feasible: z.boolean(),
-  kpis: KpisSchema,
-  windows: z.int(),
-  failure: z.string().optional(),
-});
+/** Drops index signatures (a loose object's `[k: string]: unknown`), recursively: the known fields. */
+type Known<T> = T extends readonly (infer E)[]
+  ? readonly Known<E>[]
+  : T extends object
+    ? { readonly [K in keyof T as string extends K ? never : K]: Known<T[K]> }
+    : T;
+// One shape for writer and reader: what the study workflow writes (its report types) must fit the
+// known fields of the readers' schemas; a renamed or retyped field fails this type check.
+const _inSampleFits = (r: InSampleReport): Known<z.input<typeof StoredInSample>> => r;
+const _outOfSampleFits = (r: OutOfSampleReport): Known<z.input<typeof StoredOutOfSample>> => r;
+void _inSampleFits;
+void _outOfSampleFits;
 
 const ObjectiveShape = z.looseObject({ metric: z.string(), aggregate: z.string().optional() });
 
@@ -67,20 +55,10 @@ export interface StudyReport {
     readonly error: string | null;
   }[];
   readonly best: { readonly number: number; readonly value: number } | null;
-  readonly inSample: InSampleReport | null;
-  readonly outOfSample: OutOfSampleReport | null;
+  /** As stored, with any key a newer writer added (e.g. `refittedKPerTick`) passed through. */
+  readonly inSample: StoredInSample | null;
+  readonly outOfSample: StoredOutOfSample | null;
   readonly importances: readonly ParamImportance[];
-}
-
-/** Exact-optional copy of a parsed fold (zod yields `failure?: string | undefined`). */
-function folds(f: z.output<typeof FoldFigures>[]): InSampleReport['folds'] {
-  return f.map((x) => ({
-    foldIndex: x.foldIndex,
-    value: x.value,
-    violation: x.violation,
-    kpis: x.kpis,
-    ...(x.failure === undefined ? {} : { failure: x.failure }),
-  }));
 }
 
 /**
@@ -95,9 +73,9 @@ export function buildStudyReport(study: Study, trials: readonly StudyTrial[]): S
     return r.data;
   };
   const objective = parse(ObjectiveShape, study.objective, 'objective');
-  const inSampleRaw = study.inSample === undefined ? null : parse(InSample, study.inSample, 'in_sample');
-  const oosRaw =
-    study.outOfSample === undefined ? null : parse(OutOfSample, study.outOfSample, 'out_of_sample');
+  const inSample = study.inSample === undefined ? null : parse(StoredInSample, study.inSample, 'in_sample');
+  const outOfSample =
+    study.outOfSample === undefined ? null : parse(StoredOutOfSample, study.outOfSample, 'out_of_sample');
   const space = parseSearchSpace(study.space, `${where} space`);
   const scored = trials.flatMap((t) =>
     t.state === 'complete' && t.value !== undefined ? [{ params: t.params, value: t.value }] : [],
@@ -135,19 +113,8 @@ export function buildStudyReport(study: Study, trials: readonly StudyTrial[]): S
       study.bestTrial === undefined || study.bestValue === undefined
         ? null
         : { number: study.bestTrial, value: study.bestValue },
-    inSample: inSampleRaw === null ? null : { ...inSampleRaw, folds: folds(inSampleRaw.folds) },
-    outOfSample:
-      oosRaw === null
-        ? null
-        : {
-            trialNumber: oosRaw.trialNumber,
-            value: oosRaw.value,
-            violation: oosRaw.violation,
-            feasible: oosRaw.feasible,
-            kpis: oosRaw.kpis,
-            windows: oosRaw.windows,
-            ...(oosRaw.failure === undefined ? {} : { failure: oosRaw.failure }),
-          },
+    inSample,
+    outOfSample,
     importances: pedAnovaImportances(space, scored, study.direction),
   };
 }
@@ -221,6 +188,13 @@ export function renderStudyText(r: StudyReport): string {
     ]);
     for (const [key, label] of KPI_ROWS)
       kpis.push([label, ...folds.map((f) => fmt(f.kpis[key])), fmt(r.outOfSample?.kpis[key])]);
+    // Studies without a walk-forward refit (or written before it) have no refitted k: no row.
+    if (folds.some((f) => f.refittedKPerTick !== undefined) || r.outOfSample?.refittedKPerTick !== undefined)
+      kpis.push([
+        'k refitted (1/tick)',
+        ...folds.map((f) => fmt(f.refittedKPerTick)),
+        fmt(r.outOfSample?.refittedKPerTick),
+      ]);
     lines.push(kpis.toString());
     if (r.outOfSample !== null)
       lines.push(

@@ -87,6 +87,12 @@ export const NewModelVersion = z.object({
 });
 export type NewModelVersion = z.input<typeof NewModelVersion>;
 
+/**
+ * An artifact read back: its known fields checked, keys written by newer code dropped (the loader uses
+ * only these fields, and a version read back stays valid input to the strict {@link ModelArtifact}).
+ */
+const StoredModelArtifact = z.object(ModelArtifact.shape);
+
 const ModelDbRow = z
   .object({
     id: z.string(),
@@ -97,7 +103,7 @@ const ModelDbRow = z
     status: ModelStatus,
     parent_id: z.string().nullable(),
     lineage: ModelLineage,
-    artifacts: z.array(ModelArtifact),
+    artifacts: z.array(StoredModelArtifact),
     metrics: JsonObject,
     registration_key: z.string().nullable(),
     created_at: EpochMsOutput,
