@@ -7,7 +7,7 @@ import {
 } from '../core/quoting/model-params.ts';
 import { isRetryable } from '../core/errors.ts';
 import { backtestRecordedSession, sessionFromFiles } from '../activities/recorded-backtest.ts';
-import { createLogger } from '../app/logger.ts';
+import { createCliLogger } from '../app/logger.ts';
 import { stateDir } from '../app/paths.ts';
 import { createPool } from '../db/pool.ts';
 import { migrateUp } from '../db/migrate.ts';
@@ -26,7 +26,7 @@ export interface BacktestCommandOptions {
 
 /** Loads a model version's parameters from the registry (DATABASE_URL, or the embedded database). */
 async function paramsFromRegistry(modelId: string): Promise<ModelParams> {
-  const log = createLogger('mmflow');
+  const log = createCliLogger('mmflow');
   const db = await resolveDatabase({ env: process.env, stateDir: stateDir(), log });
   const pool = createPool(db.url);
   try {

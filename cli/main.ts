@@ -8,7 +8,11 @@ import type { EngineCliOptions } from '../native/config.ts';
 
 const program = new Command('mmflow')
   .description('Crypto market making end to end: Temporal pipelines and an always-on quoting engine.')
+  .option('--verbose', 'print stack traces with errors')
   .showHelpAfterError();
+
+/** Whether `--verbose` was given (anywhere on the command line). */
+const verbose = (): boolean => program.opts<{ verbose?: boolean }>().verbose === true;
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -152,10 +156,16 @@ pipelines
     (v: string, all: string[]) => [...all, v],
     [],
   )
-  .option('--wait', 'wait for the result and print it')
-  .action(async (file: string, opts: { param: string[]; wait?: boolean }) => {
-    const { runRunCommand } = await import('./pipeline-ops.ts');
-    process.exitCode = await runRunCommand(file, { params: opts.param, wait: opts.wait === true });
+  .option('--wait', 'wait for the result and print it (a failure prints its chain and exits 1)')
+  .option('--task-queue <name>', 'task queue of the worker', 'mmflow')
+  .action(async (file: string, opts: { param: string[]; wait?: boolean; taskQueue: string }) => {
+    const { runPipelineRunCommand } = await import('./pipeline-run.ts');
+    process.exitCode = await runPipelineRunCommand(file, {
+      params: opts.param,
+      wait: opts.wait === true,
+      taskQueue: opts.taskQueue,
+      verbose: verbose(),
+    });
   });
 
 pipelines
@@ -199,4 +209,14 @@ study
     process.exitCode = await runStudyShowCommand(id, opts);
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Any error a command did not handle: one readable block on stderr, the stack only with --verbose.
+  const { describeCliError } = await import('./failure.ts');
+  const [first, second] = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  const command =
+    first === 'pipelines' || first === 'study' ? `${first} ${second ?? ''}`.trim() : (first ?? '');
+  process.stderr.write(describeCliError(command, err, verbose()));
+  process.exitCode = 1;
+}

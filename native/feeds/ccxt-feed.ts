@@ -183,6 +183,7 @@ export class CcxtMarketFeed implements AsyncIterable<MarketEvent> {
 
   /** The next book update is emitted as a snapshot (the engine calls this on a resync request). */
   requestSnapshot(): void {
+    this.o.log.debug({ symbol: this.o.instrument.symbol }, 'book resync requested');
     this.snapshotWanted = true;
   }
 

@@ -7,6 +7,7 @@ import type { Instrument } from '../../core/instrument.ts';
 import type { ApiCredentials } from '../config.ts';
 import type { CcxtMarketClient } from '../feeds/ccxt-feed.ts';
 import type { CcxtTradingClient } from './ccxt-venue.ts';
+import { withExchangeErrors } from './exchange-errors.ts';
 
 /** The ccxt surface the engine uses: market streams, trading, and closing the websockets. */
 export interface CcxtClient extends CcxtMarketClient, CcxtTradingClient {
@@ -19,6 +20,7 @@ export interface CcxtClient extends CcxtMarketClient, CcxtTradingClient {
 /**
  * A new ccxt pro client for the instrument's venue.
  * @param credentials required to trade (live); omitted for market data only (paper).
+ * @returns the client behind `withExchangeErrors`: every error it throws is mapped and redacted.
  */
 export function createCcxtClient(
   instrument: Instrument,
@@ -29,5 +31,8 @@ export function createCcxtClient(
       ? {}
       : { apiKey: credentials.apiKey.reveal(), secret: credentials.apiSecret.reveal() };
   const options = { enableRateLimit: true, ...auth };
-  return instrument.venue === 'binance-usdm' ? new pro.binanceusdm(options) : new pro.binance(options);
+  const client =
+    instrument.venue === 'binance-usdm' ? new pro.binanceusdm(options) : new pro.binance(options);
+  const secrets = credentials === undefined ? [] : [credentials.apiKey, credentials.apiSecret];
+  return withExchangeErrors(client, secrets);
 }

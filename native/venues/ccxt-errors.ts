@@ -88,7 +88,8 @@ const RULES: ReadonlyArray<readonly [ErrorClass, CcxtErrorCode, 'transient' | 'p
  * @param err the thrown value.
  * @param context plain values for `details` (e.g. `{ op: 'createOrder', clientOrderId }`).
  * @param secrets credentials to scrub from the message (the message never quotes them).
- * @returns a `TransientError` or `PermanentError` whose `code` is a `CcxtErrorCode` and whose
+ * @returns `err` itself when it is already a `TransientError` or `PermanentError`; else a
+ *   `TransientError` or `PermanentError` whose `code` is a `CcxtErrorCode` and whose
  *   `details.ccxtClass` names the original class; the original error is NOT kept as `cause`, since
  *   its message may quote a signed request.
  */
@@ -97,6 +98,8 @@ export function mapCcxtError(
   context: Readonly<Record<string, string | number>> = {},
   secrets: readonly Secret[] = [],
 ): TransientError | PermanentError {
+  // Already mapped (by the redacting client, withExchangeErrors): its message was scrubbed there.
+  if (err instanceof TransientError || err instanceof PermanentError) return err;
   const ccxtClass = err instanceof Error ? err.constructor.name : typeof err;
   const rawMessage = err instanceof Error ? err.message : String(err);
   const message = redactSecrets(rawMessage, secrets).slice(0, 500);

@@ -153,6 +153,15 @@ export class CcxtVenue implements ExecutionVenue {
         terminal: undefined,
       };
       this.orders.set(order.clientOrderId, order);
+      this.o.log.debug(
+        {
+          clientOrderId: order.clientOrderId,
+          side: order.side,
+          priceTicks: order.priceTicks,
+          sizeLots: order.sizeLots,
+        },
+        'order sent',
+      );
       order.placed = this.place(order, args);
       return;
     }
@@ -170,6 +179,7 @@ export class CcxtVenue implements ExecutionVenue {
         { ...args.params },
       );
       const res = parseCcxt(ccxtOrderWire, raw, 'createOrder result');
+      this.o.log.debug({ clientOrderId: order.clientOrderId, exchangeId: res.id }, 'order acknowledged');
       this.markLive(order, res.id, res.timestamp ?? undefined);
     } catch (err) {
       const mapped = isMmflowError(err)
@@ -250,6 +260,7 @@ export class CcxtVenue implements ExecutionVenue {
 
   private async cancel(clientOrderId: string, side: Side): Promise<void> {
     const order = this.orders.get(clientOrderId);
+    this.o.log.debug({ clientOrderId, side, known: order !== undefined }, 'cancel sent');
     if (order === undefined) {
       await Promise.resolve(); // never report from inside submit
       this.emit({
@@ -296,6 +307,10 @@ export class CcxtVenue implements ExecutionVenue {
         });
         const res = parseCcxt(ccxtOrderWire, raw, 'cancelOrder result');
         const remaining = res.remaining ?? undefined;
+        this.o.log.debug(
+          { clientOrderId: order.clientOrderId, exchangeId: res.id, attempt },
+          'cancel acknowledged',
+        );
         return {
           kind: 'canceled',
           remainingLots:

@@ -101,13 +101,9 @@ export class RecordedLineParser {
   }
 
   private parseUnwrapped(line: string): MarketEvent | typeof SKIP {
+    // JSON first: a line that is not JSON at all is reported as such, not as a missing recv_ns.
+    const raw = parseJsonLine(line);
     const recvTimeUs = readRecvTimeUs(line);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      throw new PermanentError('PARSE_JSON', 'line is not valid JSON', {});
-    }
     if (!isObj(raw)) throw new PermanentError('PARSE_JSON', 'line is not a JSON object', {});
     const ns = raw.recv_ns;
     if (typeof ns === 'number' && Math.abs(ns / 1000 - recvTimeUs) > 2) {
@@ -392,6 +388,19 @@ export function parseWire<T>(schema: SafeParser<T>, raw: unknown): T {
   throw new PermanentError('PARSE_FIELD', `field "${field || '(root)'}": ${issue?.message ?? 'invalid'}`, {
     field,
   });
+}
+
+/**
+ * `JSON.parse` of one recorded line.
+ * @throws PermanentError `PARSE_JSON` "line is not valid JSON: <the parser's message>".
+ */
+export function parseJsonLine(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new PermanentError('PARSE_JSON', `line is not valid JSON: ${reason}`, { reason });
+  }
 }
 
 /**

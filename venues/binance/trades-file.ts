@@ -7,7 +7,7 @@
 import { PermanentError } from '../../core/errors.ts';
 import type { AggressorSide, MarketKind } from '../../core/market-events.ts';
 import { readGzipLines } from '../gz-lines.ts';
-import { parseWire, readRecvTimeUs } from './parse.ts';
+import { parseJsonLine, parseWire, readRecvTimeUs } from './parse.ts';
 import { spotTradeWire, usdmTradeWire } from './wire.ts';
 
 /** One public trade as recorded, exact. */
@@ -35,13 +35,8 @@ export interface TradeFileRow {
  * @throws PermanentError `PARSE_FIELD` naming the field.
  */
 export function parseTradeLine(line: string, market: MarketKind): TradeFileRow | undefined {
+  const raw = parseJsonLine(line);
   const recvTimeUs = readRecvTimeUs(line);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    throw new PermanentError('PARSE_JSON', 'line is not valid JSON', {});
-  }
   let w;
   if (market === 'usdm') {
     const u = parseWire(usdmTradeWire, raw);
