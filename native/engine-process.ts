@@ -13,15 +13,21 @@
  * when 5,000 are pending) → on end of data or abort: pull every quote (cancel all, wait for acks up
  * to `cancelDeadlineMs`), final flush, finish the run row with the KPIs, close the server.
  *
- * Failure: a malformed event, an invariant violation or a failed DB write stops the loop; quotes are
- * pulled first, then the run is marked failed (`runStatus: 'failed'`) and the promise rejects with
- * the original error. KPIs are those of the last processed event (the pull is shutdown, not strategy,
+ * Quoter failures never stop the loop (docs/adr/0010-quote-bounds.md): when the quoter throws (an
+ * invariant violation such as a NaN input), the engine pulls its quotes, counts
+ * `counters.invariantViolations` and goes on with the next event; this loop logs the error (at most
+ * once a second, with the count since the last log; the rest is in the counters, the summary and
+ * /healthz).
+ *
+ * Failure: a malformed event (the book's invariant violation) or a failed DB write stops the loop;
+ * quotes are pulled first, then the run is marked failed (`runStatus: 'failed'`) and the promise
+ * rejects with the original error. KPIs are those of the last processed event (the pull is shutdown, not strategy,
  * so a replay's KPIs equal `runBacktest`'s on the same events).
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { isMmflowError } from '../core/errors.ts';
-import type { EngineCounters } from '../core/engine/quoting-engine.ts';
+import type { EngineCounters, QuotingEngine } from '../core/engine/quoting-engine.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
 import type { Clock } from '../core/ports.ts';
@@ -45,6 +51,8 @@ import { buildRuntime, resolveRun, type ResolvedRun, type Runtime } from './wiri
 const MAX_PENDING_ROWS = 5_000;
 /** In fast replay, yield to the event loop (HTTP, timers) at least this often, wall µs. */
 const YIELD_EVERY_US = 20_000;
+/** Log the quoter's invariant violations at most this often, wall µs (each is counted anyway). */
+const VIOLATION_LOG_EVERY_US = 1_000_000;
 
 /** Lifecycle of the process, as /healthz reports it. */
 export type EngineLifecycle = 'starting' | 'running' | 'stopping' | 'finished' | 'failed';
@@ -124,6 +132,9 @@ class EngineRunner {
   private eventsProcessed = 0;
   private lastEventTimeUs: number | undefined;
   private resyncs = 0;
+  /** `counters.invariantViolations` at the last log, and when (wall µs). */
+  private violationsLogged = 0;
+  private violationLoggedAtUs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly config: EngineConfig,
@@ -244,6 +255,7 @@ class EngineRunner {
         if (this.actionsSent > before) this.metrics.tickToQuoteUs.observe(clock.nowUs() - t0);
         this.eventsProcessed++;
         this.lastEventTimeUs = ev.exchTimeMs === undefined ? ev.recvTimeUs : ev.exchTimeMs * 1000;
+        if (engine.counters.invariantViolations > this.violationsLogged) this.logViolations(engine, false);
         const outOfSync = engine.syncState === 'out-of-sync';
         if (outOfSync && !wasOutOfSync) {
           this.resyncs++;
@@ -281,6 +293,7 @@ class EngineRunner {
     const engine = runtime.driver.engine;
     let failure = loopFailure;
     this.lifecycle = failure === undefined ? 'stopping' : 'failed';
+    if (engine.counters.invariantViolations > this.violationsLogged) this.logViolations(engine, true);
     const aborted = this.feedAbort.signal.aborted;
     let workingOrdersAtEnd = engine.workingOrders().length;
     try {
@@ -337,6 +350,28 @@ class EngineRunner {
     };
   }
 
+  /**
+   * Logs the quoter's latest invariant violation with the count since the last log; throttled to one
+   * log per `VIOLATION_LOG_EVERY_US` unless `force` (shutdown). The engine already pulled its quotes.
+   */
+  private logViolations(engine: QuotingEngine, force: boolean): void {
+    const nowUs = this.deps.clock.nowUs();
+    if (!force && nowUs - this.violationLoggedAtUs < VIOLATION_LOG_EVERY_US) return;
+    const total = engine.counters.invariantViolations;
+    this.deps.log.error(
+      {
+        runId: this.runId,
+        err: errorFields(engine.lastInvariantViolation),
+        invariantViolations: total,
+        sinceLastLog: total - this.violationsLogged,
+        eventsProcessed: this.eventsProcessed,
+      },
+      'quoter invariant violation; quotes pulled, engine continues',
+    );
+    this.violationsLogged = total;
+    this.violationLoggedAtUs = nowUs;
+  }
+
   /** /healthz: 503 once the start-up grace is over while the book is not synced, or after a failure. */
   private health(driver: EngineDriver): HealthReport {
     const engine = driver.engine;
@@ -355,6 +390,7 @@ class EngineRunner {
         lastEventTime: last === undefined ? null : new Date(Math.floor(last / 1000)).toISOString(),
         workingOrders: engine.workingOrders().length,
         inventoryLots: engine.inventoryLots,
+        invariantViolations: engine.counters.invariantViolations,
       },
     };
   }

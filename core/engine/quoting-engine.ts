@@ -14,8 +14,15 @@
  *
  * Book failures: when the sync reports a gap or a crossed book, or is not synced, the engine pulls all
  * quotes (reconciles an empty intent: cancels everything) and does not quote again until synced; each
- * transition from quoting to pulled is counted in `counters.pulls`. If the quoter throws (an invariant
- * violation such as a NaN price), the engine pulls all quotes first and then rethrows.
+ * transition from quoting to pulled is counted in `counters.pulls`.
+ *
+ * Quoter failures (docs/adr/0010-quote-bounds.md): a quoter never throws on market conditions (a side
+ * it cannot price is absent with a reason, counted per reason in `counters.sidesNotQuoted*`). If it
+ * throws anyway (an invariant violation such as a NaN input), the engine cancels every working order,
+ * counts `invariantViolations`, keeps the error as `lastInvariantViolation` for its driver to log, and
+ * goes on with the next event, which is decided afresh: neither a live engine nor a backtest dies on
+ * it, and the count is reported (backtest report counters, run summary). Deterministic: same events,
+ * same counts.
  *
  * Options beyond V1-α (docs/adr/0006-quoting-model-v1-5.md):
  * - a slow σ (`volLongObservations`) for the adaptive widening, in the view as `sigmaLongTicksPerSqrtSec`;
@@ -36,7 +43,14 @@ import { BinanceBookSync, type ResyncReason, type SyncResult } from '../book/bin
 import { OrderBook } from '../book/order-book.ts';
 import type { MarketEvent, MarketKind } from '../market-events.ts';
 import type { Clock } from '../ports.ts';
-import type { Fill, OrderAction, QuoteIntent, QuoteLeg, WorkingOrder } from '../quoting/intent.ts';
+import type {
+  Fill,
+  OrderAction,
+  QuoteIntent,
+  QuoteLeg,
+  QuoteReason,
+  WorkingOrder,
+} from '../quoting/intent.ts';
 import type { OrderExecutor } from '../quoting/executor.ts';
 import type { Quoter, QuoterView } from '../quoting/quoter.ts';
 import { EwmaVolatility } from '../signals/ewma-volatility.ts';
@@ -127,6 +141,20 @@ export interface EngineCounters {
   pulls: number;
   /** Events seen while not quoting because the book was not synced. */
   eventsWhilePulled: number;
+  /** Quoter decisions that threw (all quotes pulled, the event skipped; see the module doc). */
+  invariantViolations: number;
+  /** Quoted sides clamped to the model's `maxHalfSpreadBps` cap (reason 'quote-capped'), per decision. */
+  sidesCapped: number;
+  /** Sides not quoted, per decision and side, by reason ('inventory-limit'). */
+  sidesNotQuotedInventoryLimit: number;
+  /** … 'price-out-of-range': the side's price was not a positive safe integer tick. */
+  sidesNotQuotedPriceOutOfRange: number;
+  /** … 'book-not-ready' (a decision on an empty-sided book; pulls are counted in `pulls`). */
+  sidesNotQuotedBookNotReady: number;
+  /** … 'no-volatility-yet'. */
+  sidesNotQuotedNoVolatilityYet: number;
+  /** … 'halted'. */
+  sidesNotQuotedHalted: number;
 }
 
 type MutableView = { -readonly [K in keyof QuoterView]: QuoterView[K] };
@@ -151,6 +179,13 @@ export class QuotingEngine {
     filledLots: 0,
     pulls: 0,
     eventsWhilePulled: 0,
+    invariantViolations: 0,
+    sidesCapped: 0,
+    sidesNotQuotedInventoryLimit: 0,
+    sidesNotQuotedPriceOutOfRange: 0,
+    sidesNotQuotedBookNotReady: 0,
+    sidesNotQuotedNoVolatilityYet: 0,
+    sidesNotQuotedHalted: 0,
   };
   /** Fills kept when `recordFills` (oldest first). */
   readonly fills: Fill[] = [];
@@ -191,6 +226,7 @@ export class QuotingEngine {
   private pulled = true;
   private readonly position: PositionLedger;
   private lastMidTicksValue: number | undefined;
+  private lastInvariantViolationValue: unknown;
 
   /**
    * @throws RangeError when the params set `alphaIntervalMs` without an `onAlphaRequest`, or on an
@@ -270,6 +306,13 @@ export class QuotingEngine {
   get syncState(): 'awaiting-snapshot' | 'synced' | 'out-of-sync' {
     return this.sync.state;
   }
+  /**
+   * What the quoter threw last (undefined before any): the driver logs it when `invariantViolations`
+   * grows. Kept, not thrown: see the module doc.
+   */
+  get lastInvariantViolation(): unknown {
+    return this.lastInvariantViolationValue;
+  }
   /** The alpha the view carries now, ticks (0 before any answer and once it is older than its horizon). */
   get alphaTicks(): number {
     return this.alphaAt(this.opts.clock.nowUs());
@@ -304,8 +347,8 @@ export class QuotingEngine {
 
   /**
    * Processes one market event at the clock's current time (the driver sets the clock first).
-   * @throws whatever the quoter throws (after cancelling every working order), and the book's
-   *   `InvariantViolation`/`PermanentError` on malformed events.
+   * Never throws what the quoter throws: that pulls every quote and is counted (module doc).
+   * @throws the book's `InvariantViolation`/`PermanentError` on malformed events.
    */
   onMarketEvent(ev: MarketEvent): void {
     const c = this.counters;
@@ -364,10 +407,13 @@ export class QuotingEngine {
     try {
       intent = this.opts.quoter.decide(v);
     } catch (err) {
-      // STYLE.md §10: an invariant violation in the quoting loop pulls all quotes first, then fails loudly.
-      this.pullQuotes();
-      throw err;
+      // STYLE.md §10: an invariant violation pulls all quotes first; "fails loudly" is the counter and
+      // the driver's log, not a dead engine (docs/adr/0010-quote-bounds.md).
+      this.onInvariantViolation(err, nowUs, mid);
+      return;
     }
+    this.countReason(intent.bidReason);
+    this.countReason(intent.askReason);
     this.apply(intent);
   }
 
@@ -408,6 +454,51 @@ export class QuotingEngine {
     this.spreadCapture.onFill(f.side, f.priceTicks, f.sizeLots, o.midAtQuoteTicks, o.halfSpreadTicks, midNow);
     o.openLots = openLots;
     if (openLots <= 0) this.working.remove(f.clientOrderId);
+  }
+
+  /** The quoter threw: cancel every working order (an empty intent), count, keep the error. */
+  private onInvariantViolation(err: unknown, nowUs: number, mid: number | undefined): void {
+    this.counters.invariantViolations++;
+    this.lastInvariantViolationValue = err;
+    // `apply` reconciles when the last intent had legs or reports arrived since: the first violation
+    // cancels everything, a repeat while the cancels are in flight sends nothing more.
+    this.apply({
+      bid: undefined,
+      ask: undefined,
+      bidReason: 'invariant-violation',
+      askReason: 'invariant-violation',
+      decidedAtUs: nowUs,
+      midTicks: mid,
+    });
+  }
+
+  /** Counts one side of a decision by its reason (no allocation: one switch). */
+  private countReason(reason: QuoteReason): void {
+    const c = this.counters;
+    switch (reason) {
+      case 'quote':
+        return;
+      case 'quote-capped':
+        c.sidesCapped++;
+        return;
+      case 'inventory-limit':
+        c.sidesNotQuotedInventoryLimit++;
+        return;
+      case 'price-out-of-range':
+        c.sidesNotQuotedPriceOutOfRange++;
+        return;
+      case 'book-not-ready':
+        c.sidesNotQuotedBookNotReady++;
+        return;
+      case 'no-volatility-yet':
+        c.sidesNotQuotedNoVolatilityYet++;
+        return;
+      case 'halted':
+        c.sidesNotQuotedHalted++;
+        return;
+      case 'invariant-violation':
+        return; // set only by the engine after a throw, and counted there (`invariantViolations`)
+    }
   }
 
   /** Cancels everything and marks the engine pulled (counted once per transition). */

@@ -15,8 +15,29 @@ export interface QuoteLeg {
   readonly notBeforeUs?: number;
 }
 
-/** Why a side is (not) quoted; stable codes for counters and logs, never free text. */
-export type QuoteReason = 'quote' | 'inventory-limit' | 'book-not-ready' | 'no-volatility-yet' | 'halted';
+/**
+ * Why a side is (not) quoted; stable codes for counters and logs, never free text.
+ * - `quote`: quoted at the model's price (after the post-only clamp to the touch).
+ * - `quote-capped`: quoted, but the model's price was farther from the mid than the model's
+ *   `maxHalfSpreadBps` allows, so the leg sits at that cap (docs/adr/0010-quote-bounds.md).
+ * - `inventory-limit`: not quoted, a fill would take the inventory beyond ±maxInventoryLots.
+ * - `price-out-of-range`: not quoted, the side's price would not be a positive safe integer tick
+ *   (e.g. a bid ≤ 0 on a book whose best ask is 1 tick). A market condition, never an error.
+ * - `book-not-ready`: not quoted, a book side is empty, the book is crossed or not synced.
+ * - `no-volatility-yet`: not quoted, σ is still warming up.
+ * - `invariant-violation`: not quoted, the quoter threw (NaN input, broken invariant); set by the
+ *   engine, which pulls every quote and counts it (`EngineCounters.invariantViolations`).
+ * - `halted`: not quoted, trading halted by an operator or a risk control.
+ */
+export type QuoteReason =
+  | 'quote'
+  | 'quote-capped'
+  | 'inventory-limit'
+  | 'price-out-of-range'
+  | 'book-not-ready'
+  | 'no-volatility-yet'
+  | 'invariant-violation'
+  | 'halted';
 
 /** What the quoter wants resting after this event. An absent leg means "no order on that side". */
 export interface QuoteIntent {

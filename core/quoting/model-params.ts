@@ -9,6 +9,7 @@
  */
 
 import { z } from 'zod';
+import { MAX_HALF_SPREAD_BPS_LIMIT } from './quote-bounds.ts';
 
 const positiveFinite = z.number().positive().finite();
 const positiveInt = z.int().positive();
@@ -42,6 +43,15 @@ const asCommonFields = {
   ofiWindowMs: positiveInt,
   /** Book levels per side summed into the depth imbalance (seed §4.2: 5). */
   diLevels: positiveInt,
+  /**
+   * Cap on each quote's distance from the mid, bps of the mid (> 0, ≤ 1,000); absent: 50 bp
+   * (`DEFAULT_MAX_HALF_SPREAD_BPS`). A side the model prices farther away is quoted AT the cap
+   * (reason `quote-capped`), never dropped; the cap never undercuts half the spread floor
+   * (docs/adr/0010-quote-bounds.md). A safety bound for parameter sets whose spread or reservation
+   * shift outgrows the price, not a tuning knob: 50 bp is ≈ 2,800 ticks on USDⓈ-M BTCUSDT at 56,000 USDT
+   * (tick 0.1) and ≈ 28,000 on spot (tick 0.01), far beyond any spread of the default models.
+   */
+  maxHalfSpreadBps: z.number().positive().max(MAX_HALF_SPREAD_BPS_LIMIT).optional(),
 };
 
 /**

@@ -11,7 +11,11 @@
  *   base    = γ·σ²·τ + (2/γ)·ln(1 + γ/k)                                      (A&S eq. 30: V1-α's spread)
  *   raw     = base + κ_vol·σ + κ_inv·|q|                                      (seed §4.4)
  *   spread  = max(raw·(σ > ρ·σ_long ? f : 1), minSpreadTicks)                 (§3.6 widening; §4.7 floor)
- *   bid     = min(floor(centre − spread/2), bestAsk − 1),  ask = max(ceil(centre + spread/2), bestBid + 1)
+ *   bid     = floor(centre − spread/2),  ask = ceil(centre + spread/2)            (bids down, asks up)
+ *   cap       |quote − mid| ≤ max(maxHalfSpreadBps·mid, minSpread/2, 10)       (clamped: 'quote-capped')
+ *   post-only bid ≤ bestAsk − 1, ask ≥ bestBid + 1
+ *   range     a side that is not a positive safe integer tick is dropped ('price-out-of-range')
+ * (cap, post-only and range: ./quote-bounds.ts, docs/adr/0010-quote-bounds.md).
  *
  * The seed writes centre = r + κ_inv·q, which RAISES the quotes when long; the skew here is −κ_inv·q,
  * the direction of A&S's r and of Guéant, Lehalle & Fernandez-Tapia (2013) (ADR 0006 §Sign).
@@ -21,13 +25,21 @@
  * A flip is a strict reversal of sign against the last non-zero sign seen (0, "no signal", is not a sign).
  *
  * Inventory limit as V1-α: a side is dropped ('inventory-limit') when its fill would take the inventory
- * beyond ±maxInventoryLots. No quotes while the book or σ is not ready.
+ * beyond ±maxInventoryLots. No quotes while the book or σ is not ready. Never throws on market
+ * conditions; a non-finite input throws InvariantViolation.
  */
 
-import type { QuoteIntent, QuoteLeg, QuoteReason } from './intent.ts';
+import type { QuoteIntent, QuoteReason } from './intent.ts';
 import type { Quoter, QuoterView } from './quoter.ts';
 import { AsV15ParamsSchema, type AsV15Params } from './model-params.ts';
 import { OptimalSpread, reservationPriceTicks } from './avellaneda-stoikov.ts';
+import {
+  DEFAULT_MAX_HALF_SPREAD_BPS,
+  QuoteBounds,
+  isQuoted,
+  maxHalfSpreadTicks,
+  requireSaneView,
+} from './quote-bounds.ts';
 
 /** Bound of the total centre offset from r (skew + OFI + DI + alpha), ticks (seed §4.7). */
 export const MAX_CENTRE_OFFSET_TICKS = 3;
@@ -49,8 +61,10 @@ export interface V15Terms {
   rawSpreadTicks: number;
   /** Whether the adaptive widening applied. */
   widened: boolean;
-  /** Final spread (widened, floored), ticks. */
+  /** Final spread (widened, floored), ticks, before the cap. */
   spreadTicks: number;
+  /** Largest distance of a quote from the mid (the cap), ticks. */
+  maxHalfSpreadTicks: number;
   /** Ageing bound of the legs, Unix epoch µs. */
   notBeforeUs: number;
 }
@@ -78,8 +92,11 @@ export class AsV15Quoter implements Quoter {
     rawSpreadTicks: 0,
     widened: false,
     spreadTicks: 0,
+    maxHalfSpreadTicks: 0,
     notBeforeUs: 0,
   };
+  private readonly bounds: QuoteBounds;
+  private readonly maxHalfSpreadBps: number;
 
   /**
    * @param params validated 'as-v1.5' parameters (model-params.ts).
@@ -93,6 +110,8 @@ export class AsV15Quoter implements Quoter {
     this.alphaWeight = p.alpha?.weight ?? 0;
     this.alphaMaxShiftTicks = p.alpha?.maxShiftTicks ?? 0;
     this.readsDepthImbalance = p.betaDiTicks !== 0 || p.refreshOnSignFlip;
+    this.maxHalfSpreadBps = p.maxHalfSpreadBps ?? DEFAULT_MAX_HALF_SPREAD_BPS;
+    this.bounds = new QuoteBounds(this.maxHalfSpreadBps, p.minSpreadTicks);
   }
 
   /** Terms of the last decision that quoted (a live object, overwritten by the next decision). */
@@ -108,14 +127,12 @@ export class AsV15Quoter implements Quoter {
   /**
    * @param view market state, signals, inventory and alpha at decision time.
    * @returns the quotes to hold; reasons as V1-α ('book-not-ready', 'no-volatility-yet',
-   *   'inventory-limit'). Legs carry `notBeforeUs` (ageing).
-   * @throws RangeError on an invariant violation: a non-finite OFI, DI, alpha, σ, σ_long, mid or
-   *   inventory, or a computed quote that is not a positive safe integer tick.
+   *   'inventory-limit', 'price-out-of-range', 'quote-capped'). Legs carry `notBeforeUs` (ageing).
+   * @throws InvariantViolation `QUOTER_INPUT` on a non-finite OFI, DI, alpha, mid, touch or inventory,
+   *   or a σ / σ_long that is negative or not finite (never on market conditions).
    */
   decide(view: QuoterView): QuoteIntent {
-    requireFinite('ofi', view.ofi);
-    requireFinite('depthImbalance', view.depthImbalance);
-    requireFinite('alphaTicks', view.alphaTicks);
+    requireSaneView('AsV15Quoter', view);
     if (this.params.refreshOnSignFlip) this.trackSigns(view);
 
     const { bestBidTicks, bestAskTicks, midTicks, sigmaTicksPerSqrtSec: sigma } = view;
@@ -125,7 +142,6 @@ export class AsV15Quoter implements Quoter {
     if (bestBidTicks >= bestAskTicks) return noQuotes(view, 'book-not-ready');
     if (sigma === undefined) return noQuotes(view, 'no-volatility-yet');
     const sigmaLong = view.sigmaLongTicksPerSqrtSec;
-    if (sigmaLong !== undefined) requireFinite('sigmaLongTicksPerSqrtSec', sigmaLong);
 
     const p = this.params;
     const t = this.terms;
@@ -145,16 +161,30 @@ export class AsV15Quoter implements Quoter {
     t.spreadTicks = Math.max(widenedTicks, p.minSpreadTicks);
     t.notBeforeUs = Math.max(view.nowUs - this.maxAgeUs, this.flipAtUs);
 
+    t.maxHalfSpreadTicks = maxHalfSpreadTicks(midTicks, this.maxHalfSpreadBps, p.minSpreadTicks);
+
     const half = t.spreadTicks / 2;
-    const bidTicks = Math.min(Math.floor(t.centreTicks - half + ROUNDING_EPS_TICKS), bestAskTicks - 1);
-    const askTicks = Math.max(Math.ceil(t.centreTicks + half - ROUNDING_EPS_TICKS), bestBidTicks + 1);
-    const bidAllowed = view.inventoryLots + p.quoteSizeLots <= p.maxInventoryLots;
-    const askAllowed = view.inventoryLots - p.quoteSizeLots >= -p.maxInventoryLots;
+    const b = this.bounds;
+    b.apply(
+      Math.floor(t.centreTicks - half + ROUNDING_EPS_TICKS),
+      Math.ceil(t.centreTicks + half - ROUNDING_EPS_TICKS),
+      midTicks,
+      bestBidTicks,
+      bestAskTicks,
+    );
+    const bidReason =
+      view.inventoryLots + p.quoteSizeLots <= p.maxInventoryLots ? b.bidReason : 'inventory-limit';
+    const askReason =
+      view.inventoryLots - p.quoteSizeLots >= -p.maxInventoryLots ? b.askReason : 'inventory-limit';
     return {
-      bid: bidAllowed ? leg(bidTicks, p.quoteSizeLots, t.notBeforeUs) : undefined,
-      ask: askAllowed ? leg(askTicks, p.quoteSizeLots, t.notBeforeUs) : undefined,
-      bidReason: bidAllowed ? 'quote' : 'inventory-limit',
-      askReason: askAllowed ? 'quote' : 'inventory-limit',
+      bid: isQuoted(bidReason)
+        ? { priceTicks: b.bidTicks, sizeLots: p.quoteSizeLots, notBeforeUs: t.notBeforeUs }
+        : undefined,
+      ask: isQuoted(askReason)
+        ? { priceTicks: b.askTicks, sizeLots: p.quoteSizeLots, notBeforeUs: t.notBeforeUs }
+        : undefined,
+      bidReason,
+      askReason,
       decidedAtUs: view.nowUs,
       midTicks,
     };
@@ -186,17 +216,6 @@ function noQuotes(view: QuoterView, reason: QuoteReason): QuoteIntent {
   };
 }
 
-function leg(priceTicks: number, sizeLots: number, notBeforeUs: number): QuoteLeg {
-  if (!Number.isSafeInteger(priceTicks) || priceTicks <= 0) {
-    throw new RangeError(`AsV15Quoter: computed quote is not a positive integer tick: ${priceTicks}`);
-  }
-  return { priceTicks, sizeLots, notBeforeUs };
-}
-
 function clamp(x: number, bound: number): number {
   return x > bound ? bound : x < -bound ? -bound : x;
-}
-
-function requireFinite(name: string, value: number): void {
-  if (!Number.isFinite(value)) throw new RangeError(`AsV15Quoter: ${name} must be finite, got ${value}`);
 }

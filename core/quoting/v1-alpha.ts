@@ -7,16 +7,21 @@
  *   centre  = r + clamp(β_ofi·OFI, −1, +1)                         (seed §3.3bis: at most ±1 tick)
  *   spread  = max(γ·σ²·τ + (2/γ)·ln(1 + γ/k), minSpreadTicks)      (A&S eq. 30, floored; seed §4.7)
  *   bid     = floor(centre − spread/2),  ask = ceil(centre + spread/2)   (bids down, asks up)
+ *   cap:       |quote − mid| ≤ max(maxHalfSpreadBps·mid, minSpread/2, 10)(clamped: 'quote-capped')
  *   post-only: bid ≤ bestAsk − 1, ask ≥ bestBid + 1                 (never cross the touch)
+ *   range:     a side that is not a positive safe integer tick is dropped ('price-out-of-range')
+ * (cap, post-only and range: ./quote-bounds.ts, docs/adr/0010-quote-bounds.md).
  *
  * Sides are dropped (reason 'inventory-limit') when a fill would take inventory beyond ±maxInventoryLots;
- * the side that reduces the position is always quoted. No quotes while the book or σ is not ready.
+ * the side that reduces the position is always quoted (unless out of range). No quotes while the book or
+ * σ is not ready. Never throws on market conditions; a non-finite input throws InvariantViolation.
  */
 
 import type { QuoteIntent, QuoteLeg, QuoteReason } from './intent.ts';
 import type { Quoter, QuoterView } from './quoter.ts';
 import { AsV1AlphaParamsSchema, type AsV1AlphaParams } from './model-params.ts';
 import { OptimalSpread, reservationPriceTicks } from './avellaneda-stoikov.ts';
+import { DEFAULT_MAX_HALF_SPREAD_BPS, QuoteBounds, isQuoted, requireSaneView } from './quote-bounds.ts';
 
 /** Largest centre shift from OFI, ticks (seed §3.3bis). */
 const MAX_OFI_SHIFT_TICKS = 1;
@@ -42,6 +47,7 @@ export class AsV1AlphaQuoter implements Quoter {
   readonly readsDepthImbalance = false;
   private readonly params: AsV1AlphaParams;
   private readonly spread: OptimalSpread;
+  private readonly bounds: QuoteBounds;
   /** The previous intent, whose legs a new intent may share. */
   private last: QuoteIntent | undefined;
 
@@ -52,15 +58,21 @@ export class AsV1AlphaQuoter implements Quoter {
   constructor(params: AsV1AlphaParams) {
     this.params = AsV1AlphaParamsSchema.parse(params);
     this.spread = new OptimalSpread(this.params.gamma, this.params.horizonSec, this.params.kPerTick);
+    this.bounds = new QuoteBounds(
+      this.params.maxHalfSpreadBps ?? DEFAULT_MAX_HALF_SPREAD_BPS,
+      this.params.minSpreadTicks,
+    );
   }
 
   /**
    * @param view market state, signals and inventory at decision time.
    * @returns the quotes to hold: both legs absent with 'book-not-ready' when a side is empty, the mid is
    *   missing or the book is crossed; 'no-volatility-yet' while σ is undefined; otherwise a leg per side
-   *   unless that side hits the inventory limit. Legs may be shared with the previous intent (immutable).
-   * @throws RangeError on an invariant violation: non-finite σ/mid/inventory, or a computed quote that is
-   *   not a positive safe integer tick.
+   *   unless that side hits the inventory limit ('inventory-limit') or its price is not a positive safe
+   *   integer tick ('price-out-of-range'); a side clamped to the cap is 'quote-capped'. Legs may be shared
+   *   with the previous intent (immutable).
+   * @throws InvariantViolation `QUOTER_INPUT` on a non-finite OFI, mid, touch or inventory, or a σ that
+   *   is negative or not finite (never on market conditions).
    */
   decide(view: QuoterView): QuoteIntent {
     const result = this.compute(view, this.last);
@@ -69,6 +81,7 @@ export class AsV1AlphaQuoter implements Quoter {
   }
 
   private compute(view: QuoterView, last: QuoteIntent | undefined): QuoteIntent {
+    requireSaneView('AsV1AlphaQuoter', view);
     const { bestBidTicks, bestAskTicks, midTicks, sigmaTicksPerSqrtSec } = view;
     if (bestBidTicks === undefined || bestAskTicks === undefined || midTicks === undefined) {
       return noQuotes(view, 'book-not-ready');
@@ -83,16 +96,24 @@ export class AsV1AlphaQuoter implements Quoter {
     const spread = Math.max(this.spread.ticks(sigmaTicksPerSqrtSec), p.minSpreadTicks);
     const half = spread / 2;
 
-    const bidTicks = Math.min(Math.floor(centre - half + ROUNDING_EPS_TICKS), bestAskTicks - 1);
-    const askTicks = Math.max(Math.ceil(centre + half - ROUNDING_EPS_TICKS), bestBidTicks + 1);
+    const b = this.bounds;
+    b.apply(
+      Math.floor(centre - half + ROUNDING_EPS_TICKS),
+      Math.ceil(centre + half - ROUNDING_EPS_TICKS),
+      midTicks,
+      bestBidTicks,
+      bestAskTicks,
+    );
 
-    const bidAllowed = view.inventoryLots + p.quoteSizeLots <= p.maxInventoryLots;
-    const askAllowed = view.inventoryLots - p.quoteSizeLots >= -p.maxInventoryLots;
+    const bidReason =
+      view.inventoryLots + p.quoteSizeLots <= p.maxInventoryLots ? b.bidReason : 'inventory-limit';
+    const askReason =
+      view.inventoryLots - p.quoteSizeLots >= -p.maxInventoryLots ? b.askReason : 'inventory-limit';
     return intent(
-      bidAllowed ? leg(bidTicks, p.quoteSizeLots, last?.bid) : undefined,
-      askAllowed ? leg(askTicks, p.quoteSizeLots, last?.ask) : undefined,
-      bidAllowed ? 'quote' : 'inventory-limit',
-      askAllowed ? 'quote' : 'inventory-limit',
+      isQuoted(bidReason) ? leg(b.bidTicks, p.quoteSizeLots, last?.bid) : undefined,
+      isQuoted(askReason) ? leg(b.askTicks, p.quoteSizeLots, last?.ask) : undefined,
+      bidReason,
+      askReason,
       view,
     );
   }
@@ -112,13 +133,13 @@ function noQuotes(view: QuoterView, reason: QuoteReason): QuoteIntent {
   return intent(undefined, undefined, reason, reason, view);
 }
 
-/** A leg at `priceTicks` × `sizeLots`: `previous` itself when it is that leg (legs are immutable). */
+/**
+ * A leg at `priceTicks` × `sizeLots` (a positive safe integer tick: QuoteBounds checked it): `previous`
+ * itself when it is that leg (legs are immutable).
+ */
 function leg(priceTicks: number, sizeLots: number, previous: QuoteLeg | undefined): QuoteLeg {
   if (previous !== undefined && previous.priceTicks === priceTicks && previous.sizeLots === sizeLots) {
     return previous;
-  }
-  if (!Number.isSafeInteger(priceTicks) || priceTicks <= 0) {
-    throw new RangeError(`AsV1AlphaQuoter: computed quote is not a positive integer tick: ${priceTicks}`);
   }
   return { priceTicks, sizeLots };
 }

@@ -8,6 +8,7 @@ import { QuotingEngine, type EngineParams } from '../../../core/engine/quoting-e
 import type { VenueReport } from '../../../core/engine/venue-port.ts';
 import { OrderBook } from '../../../core/book/order-book.ts';
 import { SimulatedVenue } from '../../../core/sim/simulated-venue.ts';
+import { InvariantViolation } from '../../../core/errors.ts';
 
 /** Joins the touch on both sides with a fixed size, ignoring inventory (the engine's hard limit must hold). */
 class TouchQuoter implements Quoter {
@@ -232,17 +233,18 @@ describe('QuotingEngine', () => {
     expect(engine.counters.placesBlocked).toBeGreaterThan(0);
   });
 
-  it('pulls all quotes before rethrowing when the quoter throws (invariant violation)', () => {
+  it('pulls all quotes, counts and goes on when the quoter throws (invariant violation)', () => {
     const clock = new ManualClock(0);
     const actions: OrderAction[] = [];
     let broken = false;
     const touch = new TouchQuoter(1);
+    const failure = new InvariantViolation('QUOTER_INPUT', 'view.ofi must be finite, got NaN');
     const engine = new QuotingEngine({
       market: 'spot',
       clock,
       quoter: {
         decide: (v) => {
-          if (broken) throw new RangeError('computed quote is not a positive integer tick: NaN');
+          if (broken) throw failure;
           return touch.decide(v);
         },
       },
@@ -254,12 +256,79 @@ describe('QuotingEngine', () => {
     engine.onMarketEvent(snapshot(100, [[100, 5]], [[102, 5]]));
     expect(actions.map((a) => a.type)).toEqual(['place', 'place']);
     broken = true;
-    expect(() => engine.onMarketEvent(diff(101, 101, [[101, 1]], []))).toThrow(RangeError);
+    clock.advanceTo(1_000);
+    expect(() => engine.onMarketEvent(diff(101, 101, [[101, 1]], []))).not.toThrow();
     expect(actions.slice(2)).toEqual([
       { type: 'cancel', clientOrderId: 'e-1', side: 'bid' },
       { type: 'cancel', clientOrderId: 'e-2', side: 'ask' },
     ]);
-    expect(engine.counters.pulls).toBe(1);
+    expect(engine.counters).toMatchObject({ invariantViolations: 1, pulls: 0, decisions: 2 });
+    expect(engine.lastInvariantViolation).toBe(failure);
+    expect(engine.lastIntent).toEqual({
+      bid: undefined,
+      ask: undefined,
+      bidReason: 'invariant-violation',
+      askReason: 'invariant-violation',
+      decidedAtUs: 1_000,
+      midTicks: 101.5, // the book after the event: bid 101, ask 102
+    });
+    // Still broken: counted again, nothing new to cancel (the cancels are not confirmed yet: no repeat).
+    engine.onMarketEvent(diff(102, 102, [[101, 2]], []));
+    expect(engine.counters.invariantViolations).toBe(2);
+    expect(actions).toHaveLength(4);
+    // Repaired: the next event is decided afresh and quotes again.
+    broken = false;
+    engine.onVenueReport({
+      type: 'canceled',
+      clientOrderId: 'e-1',
+      side: 'bid',
+      canceledLots: 1,
+      timeUs: 1_000,
+    });
+    engine.onVenueReport({
+      type: 'canceled',
+      clientOrderId: 'e-2',
+      side: 'ask',
+      canceledLots: 1,
+      timeUs: 1_000,
+    });
+    engine.onMarketEvent(diff(103, 103, [[101, 3]], []));
+    expect(actions.slice(4).map((a) => `${a.type} ${a.type === 'place' ? a.priceTicks : ''}`)).toEqual([
+      'place 101',
+      'place 102',
+    ]);
+    expect(engine.counters.invariantViolations).toBe(2);
+  });
+
+  it('counts the sides a quoter does not quote, by reason, and the capped ones', () => {
+    const clock = new ManualClock(0);
+    const engine = new QuotingEngine({
+      market: 'spot',
+      clock,
+      quoter: {
+        decide: (v) => ({
+          bid: undefined,
+          ask: { priceTicks: 110, sizeLots: 1 },
+          bidReason: 'price-out-of-range',
+          askReason: 'quote-capped',
+          decidedAtUs: v.nowUs,
+          midTicks: v.midTicks,
+        }),
+      },
+      executor: new OrderExecutor('e'),
+      venue: { submit: () => undefined },
+      params: PARAMS,
+      quotePerTickLot: 1,
+    });
+    engine.onMarketEvent(snapshot(100, [[100, 5]], [[102, 5]]));
+    engine.onMarketEvent(diff(101, 101, [[101, 1]], []));
+    expect(engine.counters).toMatchObject({
+      decisions: 2,
+      sidesNotQuotedPriceOutOfRange: 2,
+      sidesCapped: 2,
+      sidesNotQuotedInventoryLimit: 0,
+      invariantViolations: 0,
+    });
   });
 
   it('computes the depth imbalance only for a quoter that reads it (same actions either way)', () => {

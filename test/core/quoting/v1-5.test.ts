@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { AsV15Quoter, MAX_CENTRE_OFFSET_TICKS } from '../../../core/quoting/v1-5.ts';
 import type { AsV15Params } from '../../../core/quoting/model-params.ts';
 import type { QuoterView } from '../../../core/quoting/quoter.ts';
+import { InvariantViolation } from '../../../core/errors.ts';
 
 // Round numbers for hand computation (as in v1-alpha.test.ts): γ = 0.01/tick, k = 0.8/tick, τ = 60 s,
 // σ = 3 ticks/√s:
@@ -180,11 +181,12 @@ describe('AsV15Quoter: centre, spread and rounding against hand-computed values'
 
   it('fails loudly on non-finite signals', () => {
     const q = new AsV15Quoter(PARAMS);
-    expect(() => q.decide(view({ ofi: Number.NaN }))).toThrow(RangeError);
-    expect(() => q.decide(view({ depthImbalance: Infinity }))).toThrow(RangeError);
-    expect(() => q.decide(view({ alphaTicks: Number.NaN }))).toThrow(RangeError);
-    expect(() => q.decide(view({ sigmaLongTicksPerSqrtSec: Number.NaN }))).toThrow(RangeError);
-    expect(() => q.decide(view({ inventoryLots: Number.NaN }))).toThrow(RangeError);
+    expect(() => q.decide(view({ ofi: Number.NaN }))).toThrow(InvariantViolation);
+    expect(() => q.decide(view({ depthImbalance: Infinity }))).toThrow(InvariantViolation);
+    expect(() => q.decide(view({ alphaTicks: Number.NaN }))).toThrow(InvariantViolation);
+    expect(() => q.decide(view({ sigmaLongTicksPerSqrtSec: Number.NaN }))).toThrow(InvariantViolation);
+    expect(() => q.decide(view({ inventoryLots: Number.NaN }))).toThrow(/view\.inventoryLots/);
+    expect(() => q.decide(view({ sigmaTicksPerSqrtSec: -1 }))).toThrow(InvariantViolation);
   });
 
   it('keeps every quote within [r − spread/2 − 1 − 3, r + spread/2 + 1 + 3] and bid < ask (property)', () => {

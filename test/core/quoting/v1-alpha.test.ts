@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { AsV1AlphaQuoter } from '../../../core/quoting/v1-alpha.ts';
 import type { AsV1AlphaParams } from '../../../core/quoting/model-params.ts';
 import type { QuoterView } from '../../../core/quoting/quoter.ts';
+import { InvariantViolation } from '../../../core/errors.ts';
 
 // Round numbers for hand computation: γ = 0.01/tick, k = 0.8/tick, τ = 60 s, σ = 3 ticks/√s gives
 //   γσ²τ = 0.01·9·60 = 5.4 ticks of skew per unit order,
@@ -176,9 +177,10 @@ describe('AsV1AlphaQuoter', () => {
   });
 
   it('fails loudly on invariant violations and invalid params', () => {
-    expect(() => quoter.decide(view({ ofi: Number.NaN }))).toThrow(RangeError);
-    expect(() => quoter.decide(view({ inventoryLots: Number.NaN }))).toThrow(RangeError);
-    expect(() => quoter.decide(view({ sigmaTicksPerSqrtSec: -1 }))).toThrow(RangeError);
+    expect(() => quoter.decide(view({ ofi: Number.NaN }))).toThrow(InvariantViolation);
+    expect(() => quoter.decide(view({ inventoryLots: Number.NaN }))).toThrow(/view\.inventoryLots/);
+    expect(() => quoter.decide(view({ sigmaTicksPerSqrtSec: -1 }))).toThrow(InvariantViolation);
+    expect(() => quoter.decide(view({ midTicks: Number.POSITIVE_INFINITY }))).toThrow(InvariantViolation);
     expect(() => new AsV1AlphaQuoter({ ...PARAMS, gamma: 0 })).toThrow();
   });
 });
