@@ -40,10 +40,10 @@ export {
   type Sampler,
   type SamplerConfig,
 } from './sampler.ts';
-export { TpeSampler, type TpeOptions } from './tpe.ts';
+export { TpeSampler, OPTUNA_TPE, TPE_DEFAULTS_BEFORE_0008, type TpeOptions } from './tpe.ts';
 export { RandomSampler } from './random.ts';
 export { GridSampler, enumerateGrid, MAX_GRID_POINTS } from './grid.ts';
-export { defaultGamma } from './tpe-split.ts';
+export { defaultGamma, improvementWeights } from './tpe-split.ts';
 export { defaultWeights } from './parzen-estimator.ts';
 export {
   PrunerConfigSchema,

@@ -2,10 +2,13 @@
  * The Parzen estimator of TPE: a weighted mixture of product kernels, one kernel per observation plus
  * one prior kernel, over one or more parameters (Bergstra et al. 2011, "Algorithms for
  * Hyper-Parameter Optimization", NeurIPS, §4; Bergstra, Yamins & Cox 2013, ICML, for the weights).
- * The construction follows Optuna's `samplers/_tpe/parzen_estimator.py` (v4.x) exactly:
+ * The construction follows Optuna's `samplers/_tpe/parzen_estimator.py` (v4.x–5.1) exactly, with the
+ * magic clip's Δ and α and explicit observation weights as parameters (Optuna's values reproduce it):
  *
  * - Mixture weights: `weights(n)` for the n observations (ordered by trial number, oldest first) and
- *   `priorWeight` for the prior, normalised; with no observation the prior alone (weight 1).
+ *   `priorWeight` for the prior, normalised; with no observation the prior alone (weight 1). Explicit
+ *   observation weights (TPE's improvement weights, Watanabe 2023) replace `weights(n)`, and the prior
+ *   then weighs `priorWeight` × their mean, i.e. still `priorWeight` average observations.
  * - Numeric params work in transformed space: ln for `log`, bounds widened by step/2 for stepped
  *   params. Kernel means are the observations; the prior kernel sits at the centre with σ = high − low.
  * - Bandwidths ({@link BandwidthRule}), univariate: each observation's σ is the larger gap to its
@@ -13,8 +16,10 @@
  *   the two extreme kernels take the gap to their inner neighbour only. Multivariate (Optuna v4.x
  *   `multivariate=True`): one Scott-like σ = 0.2·max(n,1)^(−1/(d+4))·(high − low) for all kernels,
  *   d = number of params of the estimator (Optuna v5 uses the neighbour gaps there too). All then
- *   clipped to [minσ, high − low], minσ = (high − low)/min(100, n + 2) with `considerMagicClip`
- *   (else 1e-12). (Optuna before v4.x also counted the prior mean as a neighbour.)
+ *   clipped to [minσ, high − low] with `considerMagicClip` (else minσ = 1e-12): the "magic clip"
+ *   minσ = (high − low)·max(Δ, (n + 2)^−α), n = observations, in the form Watanabe 2023 ablates
+ *   (exponent α, minimum bandwidth factor Δ). Optuna's is α = 1, Δ = 0.01, i.e. (high − low)/min(100, n + 2).
+ *   (Optuna before v4.x also counted the prior mean as a neighbour.)
  * - Kernels: normal truncated to the bounds for continuous params; for stepped params the mass of the
  *   same normal over the cell [x − step/2, x + step/2] (in ln-space for log), normalised over the
  *   widened bounds; categorical: row i puts 1 on the observed choice plus priorWeight/(n+1) on every
@@ -32,8 +37,12 @@ import { alignToGrid, stepOf, type NumericSpec, type ParamSpec } from './space.t
 export interface ParzenEstimatorParams {
   /** Weight of the prior kernel relative to an observation's (> 0). Optuna default 1. */
   readonly priorWeight: number;
-  /** Floor the bandwidths at (high − low)/min(100, n + 2). Optuna default true. */
+  /** Floor the bandwidths at (high − low)·max(Δ, (n + 2)^−α) (the magic clip). Optuna default true. */
   readonly considerMagicClip: boolean;
+  /** Δ of the magic clip: the floor never drops below this fraction of the range, in (0, 1]. Optuna: 0.01. */
+  readonly minBandwidthFactor: number;
+  /** α of the magic clip: how fast the floor shrinks with n (> 0). Optuna: 1. */
+  readonly magicClipExponent: number;
   /** Let the extreme kernels' bandwidth reach the bounds. Optuna default false. */
   readonly considerEndpoints: boolean;
   /** Bandwidth rule: see {@link BandwidthRule}. */
@@ -101,8 +110,10 @@ export function defaultWeights(n: number): number[] {
  * @param specs the params (all active in every observation).
  * @param observations one row per trial, oldest first; row[d] is the internal value of specs[d].
  * @param params estimator settings.
- * @throws RangeError on a bad weights function (wrong length, negative, non-finite, zero sum) or
- *   priorWeight ≤ 0.
+ * @param observationWeights explicit weights of the observations (same order), replacing
+ *   `params.weights(n)`; the prior then weighs `priorWeight` × their mean.
+ * @throws RangeError on bad weights (wrong length, negative, non-finite, zero sum), priorWeight ≤ 0,
+ *   or a magic clip with Δ outside (0, 1] or α ≤ 0.
  */
 export class ParzenEstimator {
   /** Normalised mixture weights, observations first, prior last (length n + 1; 1 when n = 0). */
@@ -115,12 +126,19 @@ export class ParzenEstimator {
     readonly specs: readonly ParamSpec[],
     observations: readonly (readonly number[])[],
     params: ParzenEstimatorParams,
+    observationWeights?: readonly number[],
   ) {
     if (!(params.priorWeight > 0) || !Number.isFinite(params.priorWeight)) {
       throw new RangeError(`priorWeight must be a positive finite number, got ${params.priorWeight}`);
     }
+    if (!(params.minBandwidthFactor > 0 && params.minBandwidthFactor <= 1)) {
+      throw new RangeError(`minBandwidthFactor must be in (0, 1], got ${params.minBandwidthFactor}`);
+    }
+    if (!(params.magicClipExponent > 0) || !Number.isFinite(params.magicClipExponent)) {
+      throw new RangeError(`magicClipExponent must be positive and finite, got ${params.magicClipExponent}`);
+    }
     const n = observations.length;
-    const raw = n === 0 ? [1] : [...checkedWeights(params.weights, n), params.priorWeight];
+    const raw = n === 0 ? [1] : mixtureWeights(n, params, observationWeights);
     const total = raw.reduce((s, w) => s + w, 0);
     this.weights = Float64Array.from(raw, (w) => w / total);
     this.logWeights = Float64Array.from(this.weights, Math.log);
@@ -166,6 +184,18 @@ export class ParzenEstimator {
     for (const v of acc) sum += Math.exp(v - max);
     return max + Math.log(sum);
   }
+}
+
+/** Observation weights then the prior's (not normalised); see the class doc. */
+function mixtureWeights(
+  n: number,
+  params: ParzenEstimatorParams,
+  observationWeights: readonly number[] | undefined,
+): number[] {
+  if (observationWeights === undefined) return [...checkedWeights(params.weights, n), params.priorWeight];
+  const w = checkedWeights(() => observationWeights, n);
+  const mean = w.reduce((sum, x) => sum + x, 0) / n;
+  return [...w, params.priorWeight * mean];
 }
 
 function checkedWeights(fn: (n: number) => readonly number[], n: number): readonly number[] {
@@ -222,7 +252,11 @@ function numericKernels(
   } else {
     sigmas = neighbourSigmas(mus, low, high, params.considerEndpoints);
   }
-  const minSigma = params.considerMagicClip ? span / Math.min(100, n + 2) : EPS;
+  // span / min(1/Δ, (n+2)^α) = span·max(Δ, (n+2)^−α), written as a division so that Optuna's clip
+  // (α = 1, Δ = 0.01) is its span / min(100, n + 2) to the last bit.
+  const minSigma = params.considerMagicClip
+    ? span / Math.min(1 / params.minBandwidthFactor, (n + 2) ** params.magicClipExponent)
+    : EPS;
   sigmas = sigmas.map((s) => Math.min(span, Math.max(minSigma, s)));
   const allMus = Float64Array.from([...mus, 0.5 * (low + high)]);
   const allSigmas = Float64Array.from([...sigmas, span]);

@@ -26,9 +26,9 @@ export interface Sampler {
   isExhausted?(space: SearchSpace, trials: readonly TrialRecord[]): boolean;
 }
 
-/** Sampler configuration; unset TPE fields take Optuna's defaults (see tpe.ts). */
+/** Sampler configuration; unset TPE fields take the defaults of tpe.ts (Optuna v5's but two, ADR 0008). */
 export type SamplerConfig =
-  /** TPE: the serialisable TpeOptions (every field but `seed` defaults to Optuna's value). */
+  /** TPE: the serialisable TpeOptions (every field but `seed` has a default). */
   | ({ readonly type: 'tpe' } & Omit<TpeOptions, 'gamma' | 'weights'>)
   | { readonly type: 'random'; readonly seed: number }
   | {
@@ -51,10 +51,13 @@ export const SamplerConfigSchema = z.discriminatedUnion('type', [
     nEiCandidates: z.int().positive().exactOptional(),
     priorWeight: z.number().finite().positive().exactOptional(),
     considerMagicClip: z.boolean().exactOptional(),
+    minBandwidthFactor: z.number().positive().max(1).exactOptional(),
+    magicClipExponent: z.number().finite().positive().exactOptional(),
     considerEndpoints: z.boolean().exactOptional(),
     multivariate: z.boolean().exactOptional(),
     constantLiar: z.boolean().exactOptional(),
     multivariateBandwidth: z.enum(['scott', 'neighbour']).exactOptional(),
+    weighting: z.enum(['improvement', 'recency']).exactOptional(),
   }),
   z.strictObject({ type: z.literal('random'), seed }),
   z.strictObject({

@@ -100,3 +100,36 @@ function violation(t: TrialRecord): number {
   const v = t.constraintViolation;
   return v === undefined || !(v > 0) ? Number.POSITIVE_INFINITY : v;
 }
+
+/**
+ * Improvement weights of the good group (Watanabe 2023, "Tree-structured Parzen estimator:
+ * understanding its algorithm components and their roles for better empirical performance", the "EI"
+ * weighting): trial i weighs y* − yᵢ (yᵢ − y* when maximising), y* = the best value of the bad group,
+ * i.e. the γ-quantile threshold of Bergstra et al. 2011's expected improvement EI_{y*}, so a good trial
+ * counts in l(x) by how far it beats the threshold instead of equally.
+ *
+ * @param below good trials, in the order of the estimator's observations.
+ * @param above the bad group the threshold is read from (its complete, feasible trials).
+ * @returns one weight ≥ 0 per trial in `below`, or undefined — use the recency weights — when a good
+ *   trial has no comparable value (pruned, infeasible), no bad trial is complete and feasible, or no
+ *   good trial beats the threshold (all tied).
+ */
+export function improvementWeights(
+  below: readonly TrialRecord[],
+  above: readonly TrialRecord[],
+  direction: Direction,
+): number[] | undefined {
+  const sign = direction === 'minimize' ? 1 : -1;
+  let threshold = Number.POSITIVE_INFINITY;
+  for (const t of above) {
+    if (t.state === 'complete' && t.value !== undefined && !isInfeasible(t))
+      threshold = Math.min(threshold, sign * t.value);
+  }
+  if (threshold === Number.POSITIVE_INFINITY) return undefined;
+  const weights: number[] = [];
+  for (const t of below) {
+    if (t.state !== 'complete' || t.value === undefined || isInfeasible(t)) return undefined;
+    weights.push(Math.max(0, threshold - sign * t.value));
+  }
+  return weights.some((w) => w > 0) ? weights : undefined;
+}

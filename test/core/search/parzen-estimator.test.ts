@@ -9,11 +9,13 @@ import { createStream } from '../../../core/random/xoshiro.ts';
 import type { ParamSpec } from '../../../core/search/space.ts';
 
 // Expected figures: hand-derived where the comment shows the arithmetic, and all cross-checked with
-// Optuna 4.9.0's own `_ParzenEstimator` on the same observations (prior_weight 1, magic clip on,
-// endpoints off, default_weights).
+// Optuna 4.9.0's own `_ParzenEstimator` on the same observations (prior_weight 1, magic clip on with
+// Optuna's floor (high − low)/min(100, n + 2), i.e. Δ = 0.01 and α = 1, endpoints off, default_weights).
 const UNIVARIATE: ParzenEstimatorParams = {
   priorWeight: 1,
   considerMagicClip: true,
+  minBandwidthFactor: 0.01,
+  magicClipExponent: 1,
   considerEndpoints: false,
   bandwidth: 'neighbour',
   weights: defaultWeights,

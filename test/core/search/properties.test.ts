@@ -145,6 +145,8 @@ describe('sampler properties', () => {
           const pe = new ParzenEstimator([spec], obs, {
             priorWeight: 1,
             considerMagicClip: true,
+            minBandwidthFactor: 0.03,
+            magicClipExponent: 2,
             considerEndpoints: false,
             bandwidth: 'neighbour',
             weights: defaultWeights,
