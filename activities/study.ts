@@ -2,6 +2,12 @@
  * Activities of the study workflow (workflows/study.ts): the study row, fold evaluations (windowed
  * backtests of recorded sessions, scored by the objective) and trial rows. Every write is an
  * idempotent upsert keyed by what the workflow derived (study id, trial number, fold index).
+ *
+ * A fold or holdout evaluation that fails for a reason tied to the trial's parameters (an
+ * `EvaluationFailure` of ./study-backtest.ts: the replay threw) is not an activity failure: it is
+ * recorded and returned as a failed outcome (`error`), so the study stores the trial as failed and goes
+ * on. Infrastructure failures (database, network, file system) and data errors (unknown session) are
+ * thrown: retried by the activity's retry policy, or stopping the study when permanent.
  */
 import { Context } from '@temporalio/activity';
 import { PermanentError } from '../core/errors.ts';
@@ -19,8 +25,34 @@ import type {
   FoldEvaluationResult,
   SaveTrialRequest,
 } from '../workflows/study/definitions.ts';
+import type { Kpis } from '../core/metrics/kpis.ts';
 import type { ActivityDeps } from './index.ts';
-import { backtestWindows } from './study-backtest.ts';
+import { backtestWindows, EvaluationFailure } from './study-backtest.ts';
+
+/** How a set of windows is backtested; the default is the real one (a seam for tests). */
+export type WindowsBacktester = typeof backtestWindows;
+
+/**
+ * The KPIs of an evaluation that failed before measuring anything: counts 0 (`events` 0 says nothing
+ * was replayed), ratios undefined. Never scored: the fold's score is failed.
+ */
+export const UNMEASURED_KPIS: Kpis = {
+  netPnlQuote: 0,
+  feesQuote: 0,
+  sharpe: null,
+  maxDrawdownQuote: 0,
+  rmsInventoryRatio: null,
+  spreadCapturedPct: null,
+  spreadCapturedAtFillPct: null,
+  fillRatio: null,
+  cancelRatio: null,
+  quotes: 0,
+  fills: 0,
+  cancels: 0,
+  events: 0,
+  finalInventoryLots: 0,
+  maxAbsInventoryLots: 0,
+};
 
 /** Creates the `studies` row (state running); a retry changes nothing. */
 export async function createStudy(
@@ -52,43 +84,56 @@ export async function createStudy(
  * the fold's windows (warm-up before the span, KPIs inside), KPIs combined over the spans, scored by
  * the objective; recorded in `study_fold_evaluations`. With `refitKPerTickOn` (walk-forward), k is
  * first calibrated on those train windows and replaces the params' kPerTick (./fold-calibration.ts).
- * @throws PermanentError for an unknown session, a backtest that cannot run (e.g. invalid events), or
- *   a refit that cannot be estimated (no trades at depth, degenerate fit).
+ * A replay that throws (parameter-tied) returns `error` and a failed score instead of throwing.
+ * @param backtest the windows' backtest (default {@link backtestWindows}; tests inject failures).
+ * @throws PermanentError for an unknown session or a refit that cannot be estimated (no trades at
+ *   depth, degenerate fit); infrastructure errors (database write, file system) as they are.
  */
 export function evaluateStudyFold(
   deps: ActivityDeps,
   req: FoldEvaluationRequest,
+  backtest: WindowsBacktester = backtestWindows,
 ): Promise<FoldEvaluationResult> {
-  return evaluate(deps, req, 'validation');
+  return evaluate(deps, req, 'validation', backtest);
 }
 
 /** As {@link evaluateStudyFold}, on the holdout windows with the best trial's parameters. */
 export function evaluateStudyHoldout(
   deps: ActivityDeps,
   req: FoldEvaluationRequest,
+  backtest: WindowsBacktester = backtestWindows,
 ): Promise<FoldEvaluationResult> {
-  return evaluate(deps, req, 'holdout');
+  return evaluate(deps, req, 'holdout', backtest);
 }
 
 async function evaluate(
   deps: ActivityDeps,
   req: FoldEvaluationRequest,
   kind: 'validation' | 'holdout',
+  backtest: WindowsBacktester,
 ): Promise<FoldEvaluationResult> {
   const startedAtMs = Date.now();
   const ctx = Context.current();
   const label = kind === 'holdout' ? 'holdout' : `fold ${req.foldIndex}`;
-  const { kpis, spans, refittedKPerTick } = await backtestWindows(
-    deps.dataDir,
-    req.windows,
-    req,
-    {
-      code: 'STUDY_BACKTEST',
-      where: `study ${req.studyId} trial ${req.trialNumber} ${label}`,
-      details: { studyId: req.studyId, trial: req.trialNumber, fold: req.foldIndex },
-    },
-    (details) => ctx.heartbeat(details),
-  );
+  const where = `study ${req.studyId} trial ${req.trialNumber} ${label}`;
+  let measured: Awaited<ReturnType<WindowsBacktester>>;
+  try {
+    measured = await backtest(
+      deps.dataDir,
+      req.windows,
+      req,
+      {
+        code: 'STUDY_BACKTEST',
+        where,
+        details: { studyId: req.studyId, trial: req.trialNumber, fold: req.foldIndex },
+      },
+      (details) => ctx.heartbeat(details),
+    );
+  } catch (err) {
+    if (!(err instanceof EvaluationFailure)) throw err;
+    return failedEvaluation(deps, req, kind, ctx.info.attempt, startedAtMs, err);
+  }
+  const { kpis, spans, refittedKPerTick } = measured;
   const score = scoreFold(req.objective, kpis, label);
   await saveFoldEvaluation(deps.db, {
     studyId: req.studyId,
@@ -110,6 +155,39 @@ async function evaluate(
     score,
     spans,
     ...(refittedKPerTick === undefined ? {} : { refittedKPerTick }),
+  };
+}
+
+/** Records an evaluation the parameters made fail, and returns it as a failed outcome (no KPIs). */
+async function failedEvaluation(
+  deps: ActivityDeps,
+  req: FoldEvaluationRequest,
+  kind: 'validation' | 'holdout',
+  attempt: number,
+  startedAtMs: number,
+  err: EvaluationFailure,
+): Promise<FoldEvaluationResult> {
+  // Thrown (retried) if the database is down: only the evaluation itself is the trial's failure.
+  await saveFoldEvaluation(deps.db, {
+    studyId: req.studyId,
+    trialNumber: req.trialNumber,
+    kind,
+    foldIndex: req.foldIndex,
+    attempt,
+    kpis: {},
+    error: err.message,
+    durationMs: Date.now() - startedAtMs,
+  });
+  deps.log.warn(
+    { studyId: req.studyId, trial: req.trialNumber, kind, fold: req.foldIndex, reason: err.reason },
+    'evaluation failed for the trial parameters',
+  );
+  return {
+    foldIndex: req.foldIndex,
+    kpis: UNMEASURED_KPIS,
+    score: { ok: false, reason: err.message, constraints: [] },
+    spans: 0,
+    error: err.reason,
   };
 }
 

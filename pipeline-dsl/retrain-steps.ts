@@ -87,6 +87,16 @@ export const studyStepInputSchema = z.strictObject({
   nTrials: z.int().min(1).max(10_000),
   /** Trials in flight at once. */
   parallelism: z.int().min(1).max(64).default(2),
+  /**
+   * Largest share of failed trials (0…1; default 0.5): a trial whose evaluation fails for its
+   * parameters is stored as failed and the study goes on, but past this share of the trials — or
+   * with no trial scored — the study fails (docs/study.md "Failed trials").
+   */
+  maxFailedFraction: z
+    .number()
+    .min(0, 'must be a share of the trials between 0 and 1 (e.g. 0.5)')
+    .max(1, 'must be a share of the trials between 0 and 1 (e.g. 0.5)')
+    .default(0.5),
   /** Order-entry / cancel latency of the simulated venue, ms. */
   entryLatencyMs: z.number().min(0).max(10_000).default(5),
   cancelLatencyMs: z.number().min(0).max(10_000).default(5),

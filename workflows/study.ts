@@ -11,33 +11,43 @@
  * - Long studies Continue-As-New between trials (never with a trial in flight), carrying the trials.
  * - After the last trial, the best feasible trial is re-evaluated on the holdout windows, which no
  *   trial ever saw (`evaluateStudyHoldout`), and reported apart from its in-sample figures.
+ * - A trial whose evaluation fails for its parameters (the activity returns `error`) or whose
+ *   parameters are invalid is told `failed` with its reason and the study goes on; past
+ *   `maxFailedFraction` failed trials, or with none scored, the study fails (workflows/study/failures.ts,
+ *   behind the `study-failed-trials-limit` patch). An activity that throws (infrastructure past its
+ *   retries, unknown data) fails the study.
  * - `studyStatus` query, memo `{ studyId, studyName }` and search attributes `MmflowStep=study`,
  *   `MmflowOutcome` make the study findable and followable in the Web UI.
  */
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { TPE_DEFAULTS_BEFORE_0008, type SamplerConfig } from '../core/search/index.ts';
 import { scoreTrial, trialModelParams, type FoldScore } from '../core/validation/objective.ts';
 import { OUTCOME_KEY, STEP_KEY } from './search-attributes.ts';
 import {
   studyStatusQuery,
   type FoldEvaluationResult,
   type FoldFigures,
+  type RankedFolds,
   type StudyInput,
   type StudyResult,
   type StudyStatus,
+  type TrialFailure,
 } from './study/definitions.ts';
+import { failedTrialsVerdict, failStudy, keepFailure, keepRankedFolds } from './study/failures.ts';
 import { figures, finishStudyRun } from './study/finish.ts';
 import { parseStudyInput } from './study/input.ts';
 import { TrialLedger, type TrialOutcome } from './study/ledger.ts';
+import { STUDY_FAILED_TRIALS_LIMIT, TPE_DEFAULTS_0008 } from './study/patches.ts';
 import { evaluator, nowMs, storage, STUDY_FAILED } from './study/proxies.ts';
 
 export { STUDY_FAILED };
@@ -45,12 +55,18 @@ export { STUDY_FAILED };
 /** Runs the study; see the module doc. */
 export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
   const study = parseStudyInput(input);
+  // Asked once, here: an execution recorded before the patch keeps the old branch to its end.
+  const limitFailures = patched(STUDY_FAILED_TRIALS_LIMIT);
+  const sampler: SamplerConfig =
+    patched(TPE_DEFAULTS_0008) || study.sampler.type !== 'tpe'
+      ? study.sampler
+      : { ...TPE_DEFAULTS_BEFORE_0008, ...study.sampler };
   const info = workflowInfo();
   const carried = study.carried;
   const ledger = new TrialLedger({
     space: study.space,
     direction: study.objective.direction,
-    sampler: study.sampler,
+    sampler,
     pruner: study.pruner,
     parallelism: study.parallelism,
     ...(carried === undefined ? {} : { trials: carried.trials }),
@@ -59,6 +75,8 @@ export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
   const studyStartedAtMs = carried?.studyStartedAtMs ?? nowMs();
   const continuedAsNew = carried?.continuedAsNew ?? 0;
   let bestFolds: readonly FoldFigures[] | null = carried?.bestFolds ?? null;
+  let rankedFolds: readonly RankedFolds[] = carried?.rankedFolds ?? [];
+  const failures: TrialFailure[] = [...(carried?.failures ?? [])];
   let phase: StudyStatus['phase'] = 'starting';
   const inFlight = new Set<number>();
   let failure: unknown;
@@ -106,7 +124,7 @@ export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
       name: study.name,
       direction: study.objective.direction,
       space: study.space,
-      sampler: study.sampler,
+      sampler,
       pruner: study.pruner,
       objective: study.objective,
       baseParams: study.baseParams,
@@ -166,6 +184,9 @@ export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
     }
     const told = ledger.tell(n, outcome);
     if (ledger.best()?.number === n) bestFolds = folds;
+    if (told.state === 'complete')
+      rankedFolds = keepRankedFolds(rankedFolds, ledger.trials, study.objective.direction, n, folds);
+    if (told.state === 'failed') keepFailure(failures, { number: n, reason: error ?? 'failed' });
     showProgress();
     await storage.saveStudyTrial({
       studyId: study.studyId,
@@ -182,11 +203,31 @@ export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
     return i.continueAsNewSuggested || i.historyLength > study.historyLengthLimit;
   };
   let exhausted = false;
+  const verdict = (final: boolean): string | undefined =>
+    limitFailures
+      ? failedTrialsVerdict({
+          studyId: study.studyId,
+          trials: ledger.trials,
+          nTrials: study.nTrials,
+          limit: study.maxFailedFraction,
+          failures,
+          final,
+        })
+      : undefined;
   const stop = (): boolean =>
-    failure !== undefined || exhausted || ledger.nextNumber >= study.nTrials || canDue();
+    failure !== undefined ||
+    exhausted ||
+    ledger.nextNumber >= study.nTrials ||
+    canDue() ||
+    verdict(false) !== undefined;
 
   while (!stop()) {
-    await condition(() => failure !== undefined || (inFlight.size < study.parallelism && ledger.canAsk()));
+    await condition(
+      () =>
+        failure !== undefined ||
+        (inFlight.size < study.parallelism && ledger.canAsk()) ||
+        verdict(false) !== undefined,
+    );
     if (stop()) break;
     // A grid sampler can run out of points before nTrials: the study then ends with what it has.
     exhausted = ledger.exhausted();
@@ -205,44 +246,48 @@ export async function studyWorkflow(input: StudyInput): Promise<StudyResult> {
   }
   await condition(() => inFlight.size === 0);
 
-  if (failure !== undefined) {
-    phase = 'failed';
+  const setPhase = (p: StudyStatus['phase']): void => {
+    phase = p;
     showProgress();
-    upsertSearchAttributes([{ key: OUTCOME_KEY, value: 'failed' }]);
-    await storage.finishStudy({
+  };
+  if (failure !== undefined)
+    await failStudy({
       studyId: study.studyId,
-      state: 'failed',
-      bestTrial: null,
-      bestValue: null,
-      inSample: null,
-      outOfSample: null,
       continuedAsNew,
-    });
-    throw ApplicationFailure.create({
       message: `study ${study.studyId}: ${failure instanceof Error ? failure.message : String(failure)}`,
-      type: STUDY_FAILED,
-      nonRetryable: true,
-      ...(failure instanceof Error ? { cause: failure } : {}),
+      cause: failure,
+      setPhase,
     });
-  }
+  const tooMany =
+    verdict(false) ?? (exhausted || ledger.nextNumber >= study.nTrials ? verdict(true) : undefined);
+  if (tooMany !== undefined)
+    await failStudy({ studyId: study.studyId, continuedAsNew, message: tooMany, setPhase });
 
   if (!exhausted && ledger.nextNumber < study.nTrials) {
     await condition(allHandlersFinished);
     const next: StudyInput = {
       ...input,
+      sampler,
       carried: {
         trials: ledger.trials,
         startedAtMs,
         bestFolds,
         studyStartedAtMs,
         continuedAsNew: continuedAsNew + 1,
+        ...(limitFailures ? { failures, rankedFolds } : {}),
       },
     };
     return continueAsNew<typeof studyWorkflow>(next);
   }
 
-  return finishStudyRun(study, ledger, bestFolds, continuedAsNew, runId, (p) => {
-    phase = p;
-    showProgress();
+  return finishStudyRun({
+    study,
+    ledger,
+    bestFolds,
+    rankedFolds,
+    tryNextOnHoldoutFailure: limitFailures,
+    continuedAsNew,
+    runId,
+    setPhase,
   });
 }

@@ -173,24 +173,30 @@ describe('studyWorkflow', () => {
       await Worker.runReplayHistory({ workflowBundle, replayName: 'study' }, history, continued.workflowId);
   }, 120_000);
 
-  it('marks trials with invalid model parameters failed, and ends with no best trial and no holdout run', async () => {
+  it('marks trials with invalid model parameters failed with the reason, and fails a study with none scored', async () => {
     const studyId = uniqueId('st');
-    const result = await runStudy(
+    const error = await runStudy(
       studyInput(studyId, {
         space: { minSpreadTicks: { type: 'float', low: -3, high: -1 } },
         sampler: { type: 'random', seed: 3 },
         nTrials: 3,
         parallelism: 1,
+        maxFailedFraction: 1, // so that all three run: the study fails only for none scored
       }),
+    ).then(
+      () => 'completed',
+      (err: unknown) => errorChain(err),
     );
-    expect(result.counts).toEqual({ complete: 0, pruned: 0, failed: 3, infeasible: 0 });
-    expect(result.best).toBeNull();
-    expect(result.outOfSample).toBeNull();
+    expect(error).toContain(`study ${studyId}: no trial could be scored: 3 of 3 trials failed (100.0%)`);
+    expect(error).toContain('first reasons: #0: ');
     const rows = await listStudyTrials(h.db, studyId);
     expect(rows).toHaveLength(3);
-    for (const r of rows) expect(r.error).toMatch(/invalid model params: minSpreadTicks: /);
+    for (const r of rows) {
+      expect(r.state).toBe('failed');
+      expect(r.error).toMatch(/invalid model params: minSpreadTicks: /);
+    }
     expect(await listFoldEvaluations(h.db, studyId)).toEqual([]);
-    expect((await getStudy(h.db, studyId))?.state).toBe('completed');
+    expect((await getStudy(h.db, studyId))?.state).toBe('failed');
   }, 60_000);
 
   it('fails the study (row marked failed) when a fold cannot be evaluated, e.g. an unknown session', async () => {

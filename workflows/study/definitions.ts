@@ -30,6 +30,31 @@ export interface StudyCarried {
   /** When the study started, workflow time, Unix epoch ms. */
   readonly studyStartedAtMs: number;
   readonly continuedAsNew: number;
+  /** The first failed trials' reasons (at most {@link FAILURE_REASONS_KEPT}); absent in older runs. */
+  readonly failures?: readonly TrialFailure[];
+  /**
+   * Fold figures of the best feasible complete trials (at most {@link RANKED_FOLDS_KEPT}), best
+   * first: the in-sample report of the next best when the best's holdout evaluation fails. Absent in
+   * older runs.
+   */
+  readonly rankedFolds?: readonly RankedFolds[];
+}
+
+/** How many failed trials' reasons a study keeps for its messages. */
+export const FAILURE_REASONS_KEPT = 5;
+/** How many of the best trials' fold figures a study keeps (and tries on the holdout at most). */
+export const RANKED_FOLDS_KEPT = 5;
+
+/** Why a trial failed. */
+export interface TrialFailure {
+  readonly number: number;
+  readonly reason: string;
+}
+
+/** A trial's fold figures. */
+export interface RankedFolds {
+  readonly number: number;
+  readonly folds: readonly FoldFigures[];
 }
 
 /**
@@ -71,6 +96,12 @@ export interface StudyInput {
    * the space searches `kPerTick` itself, or when false.
    */
   readonly refitOnTrain?: boolean;
+  /**
+   * Largest share of failed trials (0…1, default 0.5) the study accepts: above it, or when no trial
+   * could be scored, the study fails (non-retryable `StudyFailed`). Judged as trials finish (a study
+   * past the limit stops asking) and at the end over the trials run.
+   */
+  readonly maxFailedFraction?: number;
   /** Set by the workflow itself on Continue-As-New. */
   readonly carried?: StudyCarried;
 }
@@ -112,6 +143,11 @@ export interface OutOfSampleReport {
   readonly failure?: string;
   /** k refitted on every window before the holdout, 1/tick; absent without a refit. */
   readonly refittedKPerTick?: number;
+  /**
+   * Better trials whose holdout evaluation failed (their parameters made the replay throw), in the
+   * order tried; this report is then the next best's. Absent when the best trial's evaluation ran.
+   */
+  readonly skipped?: readonly { readonly trialNumber: number; readonly reason: string }[];
 }
 
 /** A trial in the result. */
@@ -210,6 +246,12 @@ export interface FoldEvaluationResult {
   readonly refittedKPerTick?: number;
   /** Replayed spans. */
   readonly spans: number;
+  /**
+   * The evaluation itself failed for a reason tied to the parameters (`<error name>: <message>` of
+   * what the replay threw): `score` is failed with the full message, `kpis` unmeasured (events 0).
+   * Absent when the windows were replayed.
+   */
+  readonly error?: string;
 }
 
 /** Input of the `saveStudyTrial` activity. */

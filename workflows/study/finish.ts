@@ -11,14 +11,17 @@ import {
 } from '@temporalio/workflow';
 import { trialModelParams } from '../../core/validation/objective.ts';
 import { OUTCOME_KEY } from '../search-attributes.ts';
-import type {
-  FoldEvaluationResult,
-  FoldFigures,
-  InSampleReport,
-  OutOfSampleReport,
-  StudyResult,
-  StudyStatus,
+import {
+  RANKED_FOLDS_KEPT,
+  type FoldEvaluationResult,
+  type FoldFigures,
+  type InSampleReport,
+  type OutOfSampleReport,
+  type RankedFolds,
+  type StudyResult,
+  type StudyStatus,
 } from './definitions.ts';
+import { failStudy, rankedTrials } from './failures.ts';
 import type { ParsedStudy } from './input.ts';
 import type { FoldWindow } from '../../core/validation/walk-forward.ts';
 import type { TrialLedger } from './ledger.ts';
@@ -39,37 +42,54 @@ export function figures(r: FoldEvaluationResult): FoldFigures {
       };
 }
 
-/** Holdout evaluation of the best trial, the studies row, the result. */
-export async function finishStudyRun(
-  study: ParsedStudy,
-  ledger: TrialLedger,
-  bestFolds: readonly FoldFigures[] | null,
-  continuedAsNew: number,
-  runId: string,
-  setPhase: (p: StudyStatus['phase']) => void,
-): Promise<StudyResult> {
+/** What {@link finishStudyRun} needs of the study workflow. */
+export interface FinishInput {
+  readonly study: ParsedStudy;
+  readonly ledger: TrialLedger;
+  /** The best trial's fold figures (its in-sample report). */
+  readonly bestFolds: readonly FoldFigures[] | null;
+  /** The best trials' fold figures, best first (workflows/study/failures.ts). */
+  readonly rankedFolds: readonly RankedFolds[];
+  /**
+   * When the best trial's holdout evaluation fails for its parameters, try the next best (at most
+   * RANKED_FOLDS_KEPT trials), and fail the study if none can be evaluated (patch
+   * `study-failed-trials-limit`). False: the best trial's evaluation is reported whatever it gave.
+   */
+  readonly tryNextOnHoldoutFailure: boolean;
+  readonly continuedAsNew: number;
+  readonly runId: string;
+  readonly setPhase: (p: StudyStatus['phase']) => void;
+}
+
+/**
+ * Holdout evaluation of the best trial (or, when its parameters make the evaluation fail, of the next
+ * best: see {@link FinishInput.tryNextOnHoldoutFailure}), the studies row, the result.
+ */
+export async function finishStudyRun(f: FinishInput): Promise<StudyResult> {
+  const { study, ledger, continuedAsNew, runId, setPhase } = f;
   const best = ledger.best();
+  const candidates =
+    best === undefined
+      ? []
+      : f.tryNextOnHoldoutFailure
+        ? rankedTrials(ledger.trials, study.objective.direction).slice(0, RANKED_FOLDS_KEPT)
+        : [best];
   let inSample: InSampleReport | null = null;
   let outOfSample: OutOfSampleReport | null = null;
   let bestResult: StudyResult['best'] = null;
-  if (best !== undefined && best.value !== undefined) {
+  const skipped: { trialNumber: number; reason: string }[] = [];
+  for (const trial of candidates) {
+    if (trial.value === undefined) break;
     const mp = trialModelParams(
       study.baseParams,
-      best.params,
-      `study ${study.studyId} best trial ${best.number}`,
+      trial.params,
+      `study ${study.studyId} best trial ${trial.number}`,
     );
     if (!mp.ok) throw ApplicationFailure.nonRetryable(mp.error, STUDY_FAILED);
-    bestResult = { number: best.number, params: best.params, modelParams: mp.params, value: best.value };
-    inSample = {
-      trialNumber: best.number,
-      value: best.value,
-      constraintViolation: best.constraintViolation ?? 0,
-      folds: bestFolds ?? [],
-    };
     setPhase('holdout');
-    const r = await evaluator(`holdout-${best.number}`).evaluateStudyHoldout({
+    const r = await evaluator(`holdout-${trial.number}`).evaluateStudyHoldout({
       studyId: study.studyId,
-      trialNumber: best.number,
+      trialNumber: trial.number,
       foldIndex: 0,
       windows: study.holdout,
       params: mp.params,
@@ -78,8 +98,22 @@ export async function finishStudyRun(
       cancelLatencyUs: study.cancelLatencyUs,
       ...(study.refitKPerTick ? { refitKPerTickOn: windowsBeforeHoldout(study) } : {}),
     });
+    if (f.tryNextOnHoldoutFailure && r.error !== undefined) {
+      skipped.push({ trialNumber: trial.number, reason: r.score.ok ? r.error : r.score.reason });
+      continue;
+    }
+    bestResult = { number: trial.number, params: trial.params, modelParams: mp.params, value: trial.value };
+    inSample = {
+      trialNumber: trial.number,
+      value: trial.value,
+      constraintViolation: trial.constraintViolation ?? 0,
+      folds:
+        f.rankedFolds.find((x) => x.number === trial.number)?.folds ??
+        (trial.number === best?.number ? f.bestFolds : null) ??
+        [],
+    };
     outOfSample = {
-      trialNumber: best.number,
+      trialNumber: trial.number,
       value: r.score.ok ? r.score.value : null,
       violation: r.score.ok ? r.score.violation : null,
       feasible: r.score.ok && r.score.violation === 0,
@@ -87,8 +121,19 @@ export async function finishStudyRun(
       windows: study.holdout.length,
       ...(r.score.ok ? {} : { failure: r.score.reason }),
       ...(r.refittedKPerTick === undefined ? {} : { refittedKPerTick: r.refittedKPerTick }),
+      ...(skipped.length === 0 ? {} : { skipped }),
     };
+    break;
   }
+  if (f.tryNextOnHoldoutFailure && skipped.length > 0 && bestResult === null)
+    await failStudy({
+      studyId: study.studyId,
+      continuedAsNew,
+      message:
+        `study ${study.studyId}: no trial could be evaluated on the holdout (the ${skipped.length} best ` +
+        `tried): ${skipped.map((x) => `#${x.trialNumber}: ${x.reason}`).join('; ')}`,
+      setPhase,
+    });
   await storage.finishStudy({
     studyId: study.studyId,
     state: 'completed',

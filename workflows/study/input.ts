@@ -18,13 +18,16 @@ import { TrialRecordSchema } from '../../core/search/trial.ts';
 import { KpisSchema } from '../../core/validation/kpis-schema.ts';
 import { ObjectiveError, parseObjective, type Objective } from '../../core/validation/objective.ts';
 import { walkForwardFolds, type FoldWindow } from '../../core/validation/walk-forward.ts';
-import type { StudyCarried, StudyFold, StudyInput } from './definitions.ts';
+import type { FoldFigures, StudyCarried, StudyFold, StudyInput } from './definitions.ts';
 
 /** Error type of an invalid study input. */
 export const BAD_STUDY_INPUT = 'BadStudyInput';
 
 /** Default history length after which a study continues as new (Temporal warns at 10 240 events). */
 export const DEFAULT_STUDY_HISTORY_LIMIT = 8_000;
+
+/** Default largest share of failed trials a study accepts (input `maxFailedFraction`). */
+export const DEFAULT_MAX_FAILED_FRACTION = 0.5;
 
 /** The study input, parsed. */
 export interface ParsedStudy {
@@ -44,6 +47,8 @@ export interface ParsedStudy {
   readonly historyLengthLimit: number;
   /** Refit k on the train windows (input `refitOnTrain`, default true; false when the space has kPerTick). */
   readonly refitKPerTick: boolean;
+  /** Largest share of failed trials accepted, 0…1 (input `maxFailedFraction`, default 0.5). */
+  readonly maxFailedFraction: number;
   readonly carried: StudyCarried | undefined;
 }
 
@@ -84,6 +89,10 @@ const CarriedSchema = z.strictObject({
   bestFolds: z.array(FoldFiguresSchema).nullable(),
   studyStartedAtMs: z.number(),
   continuedAsNew: z.int().nonnegative(),
+  failures: z.array(z.strictObject({ number: z.int().nonnegative(), reason: z.string() })).optional(),
+  rankedFolds: z
+    .array(z.strictObject({ number: z.int().nonnegative(), folds: z.array(FoldFiguresSchema) }))
+    .optional(),
 });
 
 const Shape = z.strictObject({
@@ -104,6 +113,7 @@ const Shape = z.strictObject({
   cancelLatencyUs: z.int().nonnegative(),
   historyLengthLimit: z.int().min(10).optional(),
   refitOnTrain: z.boolean().optional(),
+  maxFailedFraction: z.number().min(0).max(1).optional(),
   carried: CarriedSchema.optional(),
 });
 
@@ -230,6 +240,7 @@ export function parseStudyInput(input: StudyInput): ParsedStudy {
     cancelLatencyUs: raw.cancelLatencyUs,
     historyLengthLimit: raw.historyLengthLimit ?? DEFAULT_STUDY_HISTORY_LIMIT,
     refitKPerTick: raw.refitOnTrain !== false && !Object.hasOwn(space, 'kPerTick'),
+    maxFailedFraction: raw.maxFailedFraction ?? DEFAULT_MAX_FAILED_FRACTION,
     carried: raw.carried === undefined ? undefined : carriedFrom(raw.carried),
   };
 }
@@ -239,19 +250,24 @@ function carriedFrom(c: z.output<typeof CarriedSchema>): StudyCarried {
   return {
     trials: c.trials,
     startedAtMs: c.startedAtMs,
-    bestFolds:
-      c.bestFolds === null
-        ? null
-        : c.bestFolds.map((f) => ({
-            foldIndex: f.foldIndex,
-            value: f.value,
-            violation: f.violation,
-            kpis: f.kpis,
-            ...(f.failure === undefined ? {} : { failure: f.failure }),
-            ...(f.refittedKPerTick === undefined ? {} : { refittedKPerTick: f.refittedKPerTick }),
-          })),
+    bestFolds: c.bestFolds === null ? null : c.bestFolds.map(foldFigures),
     studyStartedAtMs: c.studyStartedAtMs,
     continuedAsNew: c.continuedAsNew,
+    ...(c.failures === undefined ? {} : { failures: c.failures }),
+    ...(c.rankedFolds === undefined
+      ? {}
+      : { rankedFolds: c.rankedFolds.map((r) => ({ number: r.number, folds: r.folds.map(foldFigures) })) }),
+  };
+}
+
+function foldFigures(f: z.output<typeof FoldFiguresSchema>): FoldFigures {
+  return {
+    foldIndex: f.foldIndex,
+    value: f.value,
+    violation: f.violation,
+    kpis: f.kpis,
+    ...(f.failure === undefined ? {} : { failure: f.failure }),
+    ...(f.refittedKPerTick === undefined ? {} : { refittedKPerTick: f.refittedKPerTick }),
   };
 }
 
