@@ -5,7 +5,8 @@
  * Environment variables: MMFLOW_MODE, MMFLOW_SESSION, MMFLOW_DATA_DIR, MMFLOW_VENUE, MMFLOW_SYMBOL,
  * MMFLOW_MODEL, MMFLOW_PACE, MMFLOW_HTTP_HOST, MMFLOW_HTTP_PORT, MMFLOW_DATABASE_URL (or DATABASE_URL),
  * MMFLOW_FLUSH_INTERVAL_MS, MMFLOW_ORDER_LATENCY_US, MMFLOW_CANCEL_LATENCY_US, MMFLOW_STARTUP_GRACE_MS,
- * MMFLOW_CANCEL_DEADLINE_MS; for `live` only:
+ * MMFLOW_CANCEL_DEADLINE_MS; risk (docs/adr/0011-risk-layer.md): MMFLOW_ENGINE_ID, MMFLOW_RISK_LIMITS (JSON)
+ * or MMFLOW_RISK_LIMITS_FILE, MMFLOW_KILL_TOKEN or MMFLOW_KILL_TOKEN_FILE, MMFLOW_KILL_POLL_MS; for `live` only:
  * MMFLOW_API_KEY / MMFLOW_API_KEY_FILE and MMFLOW_API_SECRET / MMFLOW_API_SECRET_FILE. Credentials are
  * never accepted on the command line (they would show in `ps`).
  */
@@ -14,6 +15,12 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PermanentError } from '../core/errors.ts';
+import {
+  NO_RISK_LIMITS,
+  parseRiskLimits,
+  RiskLimitsError,
+  type RiskLimits,
+} from '../core/risk/risk-limits.ts';
 import { Secret } from './secret.ts';
 
 /** `replay`: recorded data, simulated fills. `paper`: live data, simulated fills. `live`: real orders. */
@@ -61,6 +68,17 @@ export interface EngineConfig {
   readonly cancelDeadlineMs: number;
   /** Present only in `live` mode. */
   readonly credentials: ApiCredentials | undefined;
+  /**
+   * Stable name of this engine, the key of its kill-switch latch (survives restarts, unlike the run id).
+   * Default `<mode>:<symbol or session>`.
+   */
+  readonly engineId: string;
+  /** Limits of the risk gate (core/risk/risk-limits.ts); default none. */
+  readonly riskLimits: RiskLimits;
+  /** Bearer token of `POST /kill`; undefined: the endpoint answers 404 (disabled). Never printed. */
+  readonly killToken: Secret | undefined;
+  /** How often the engine reads its kill-switch latch in PostgreSQL, wall ms. */
+  readonly killPollMs: number;
 }
 
 /** Options as the CLI hands them over (strings or numbers; undefined = not given). */
@@ -80,6 +98,8 @@ export interface EngineCliOptions {
   readonly cancelLatencyUs?: string | number | undefined;
   readonly startupGraceMs?: string | number | undefined;
   readonly cancelDeadlineMs?: string | number | undefined;
+  readonly engineId?: string | undefined;
+  readonly killPollMs?: string | number | undefined;
 }
 
 /** Invalid configuration: `details.field` names the offending field (never its value if secret). */
@@ -119,6 +139,11 @@ const schema = z.object({
   flushIntervalMs: z.coerce.number().int().min(10).max(600_000),
   startupGraceMs: count(3_600_000),
   cancelDeadlineMs: z.coerce.number().int().min(1).max(600_000),
+  engineId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'expected 1-200 letters, digits, ".", "_", ":" or "-"')
+    .optional(),
+  killPollMs: z.coerce.number().int().min(50).max(60_000),
 });
 
 type SchemaField = keyof z.infer<typeof schema>;
@@ -140,6 +165,8 @@ const SOURCES: Record<SchemaField, string> = {
   flushIntervalMs: '--flush-interval-ms / MMFLOW_FLUSH_INTERVAL_MS',
   startupGraceMs: '--startup-grace-ms / MMFLOW_STARTUP_GRACE_MS',
   cancelDeadlineMs: '--cancel-deadline-ms / MMFLOW_CANCEL_DEADLINE_MS',
+  engineId: 'MMFLOW_ENGINE_ID',
+  killPollMs: 'MMFLOW_KILL_POLL_MS',
 };
 
 function isSchemaField(key: string): key is SchemaField {
@@ -188,6 +215,8 @@ export function parseEngineConfig(
     flushIntervalMs: pick(cli.flushIntervalMs, 'MMFLOW_FLUSH_INTERVAL_MS') ?? 1000,
     startupGraceMs: pick(cli.startupGraceMs, 'MMFLOW_STARTUP_GRACE_MS') ?? 10_000,
     cancelDeadlineMs: pick(cli.cancelDeadlineMs, 'MMFLOW_CANCEL_DEADLINE_MS') ?? 5_000,
+    engineId: pick(cli.engineId, 'MMFLOW_ENGINE_ID'),
+    killPollMs: pick(cli.killPollMs, 'MMFLOW_KILL_POLL_MS') ?? 1_000,
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -224,7 +253,87 @@ export function parseEngineConfig(
     startupGraceMs: c.startupGraceMs,
     cancelDeadlineMs: c.cancelDeadlineMs,
     credentials: c.mode === 'live' ? readCredentials(env, readSecretFile) : undefined,
+    engineId: c.engineId ?? `${c.mode}:${c.symbol ?? c.session ?? 'engine'}`,
+    riskLimits: readRiskLimits(env, readSecretFile),
+    killToken: readKillToken(env, readSecretFile),
+    killPollMs: c.killPollMs,
   };
+}
+
+/**
+ * Risk limits from `MMFLOW_RISK_LIMITS` (JSON) or the JSON file `MMFLOW_RISK_LIMITS_FILE` (not both);
+ * none set: no limits.
+ * @throws ConfigError naming the variable (and the file) and the bad field.
+ */
+function readRiskLimits(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: SecretFileReader,
+): RiskLimits {
+  const direct = env.MMFLOW_RISK_LIMITS;
+  const path = env.MMFLOW_RISK_LIMITS_FILE;
+  const source = 'MMFLOW_RISK_LIMITS / MMFLOW_RISK_LIMITS_FILE';
+  const hasDirect = direct !== undefined && direct !== '';
+  const hasFile = path !== undefined && path !== '';
+  if (hasDirect && hasFile)
+    throw new ConfigError('riskLimits', source, 'set either the variable or the _FILE, not both');
+  if (!hasDirect && !hasFile) return NO_RISK_LIMITS;
+  const where = hasFile ? `MMFLOW_RISK_LIMITS_FILE ${path}` : 'MMFLOW_RISK_LIMITS';
+  let text: string;
+  try {
+    text = hasFile ? readFile(path) : (direct ?? '');
+  } catch (err) {
+    const reason = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable';
+    throw new ConfigError('riskLimits', source, `cannot read ${path} (${reason})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(
+      'riskLimits',
+      source,
+      `${where}: not JSON (${err instanceof Error ? err.message : 'parse error'})`,
+    );
+  }
+  try {
+    return parseRiskLimits(json, where);
+  } catch (err) {
+    if (err instanceof RiskLimitsError) throw new ConfigError('riskLimits', source, err.message);
+    throw err;
+  }
+}
+
+/**
+ * The `POST /kill` bearer token from `MMFLOW_KILL_TOKEN` or the file `MMFLOW_KILL_TOKEN_FILE` (trimmed);
+ * undefined when neither is set. At least 16 characters, no whitespace.
+ * @throws ConfigError naming the variable, never the token.
+ */
+function readKillToken(
+  env: Readonly<Record<string, string | undefined>>,
+  readFile: SecretFileReader,
+): Secret | undefined {
+  const direct = env.MMFLOW_KILL_TOKEN;
+  const path = env.MMFLOW_KILL_TOKEN_FILE;
+  const source = 'MMFLOW_KILL_TOKEN / MMFLOW_KILL_TOKEN_FILE';
+  const hasDirect = direct !== undefined && direct !== '';
+  const hasFile = path !== undefined && path !== '';
+  if (hasDirect && hasFile)
+    throw new ConfigError('killToken', source, 'set either the variable or the _FILE, not both');
+  if (!hasDirect && !hasFile) return undefined;
+  let value: string;
+  try {
+    value = (hasFile ? readFile(path) : (direct ?? '')).trim();
+  } catch (err) {
+    const reason = err instanceof Error && 'code' in err ? String(err.code) : 'unreadable';
+    throw new ConfigError('killToken', source, `cannot read token file ${path} (${reason})`);
+  }
+  if (value.length < 16 || /\s/.test(value))
+    throw new ConfigError(
+      'killToken',
+      source,
+      'the token must be at least 16 characters, without whitespace',
+    );
+  return new Secret(value);
 }
 
 /**

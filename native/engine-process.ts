@@ -19,6 +19,14 @@
  * once a second, with the count since the last log; the rest is in the counters, the summary and
  * /healthz).
  *
+ * Risk (docs/adr/0011-risk-layer.md): the engine's risk gate gets `config.riskLimits`; before the first
+ * event the process reads its kill-switch latch (engine id `config.engineId`) and, if killed, halts the
+ * engine, so a killed engine never quotes after a restart; then it polls the latch every
+ * `killPollMs` (kill → halt and cancel all; resume → lift). `POST /kill` (bearer token) halts at once
+ * and writes the latch. Every gate transition is logged, counted in /metrics and stored in
+ * `risk_events`; a latched halt of the gate itself (daily loss, drawdown) is also written as the
+ * latch, so it too survives restarts and is lifted by `mmflow resume`.
+ *
  * Failure: a malformed event (the book's invariant violation) or a failed DB write stops the loop;
  * quotes are pulled first, then the run is marked failed (`runStatus: 'failed'`) and the promise
  * rejects with the original error. KPIs are those of the last processed event (the pull is shutdown, not strategy,
@@ -38,9 +46,17 @@ import type { EngineDriver, SessionTap } from './drivers.ts';
 import type { Sleeper } from './feeds/recorded-feed.ts';
 import { startHttpServer, type EngineHttpServer, type HealthReport } from './http-server.ts';
 import { createEngineMetrics, EngineMetricsSync, type EngineMetrics, type EngineTotals } from './metrics.ts';
-import { PgRunStore } from './pg-run-store.ts';
+import { PgRiskStore, PgRunStore } from './pg-run-store.ts';
 import { RunRecorder } from './run-recorder.ts';
-import { RowFlusher, type EngineRunStatus, type RowsWritten, type RunStore } from './run-store.ts';
+import {
+  RowFlusher,
+  type EngineRunStatus,
+  type RiskStore,
+  type RowsWritten,
+  type RunStore,
+} from './run-store.ts';
+import type { RiskEventRecord } from '../db/repositories/risk-state.ts';
+import { LATCHED_REASONS } from '../core/risk/risk-state.ts';
 import { systemSleep } from './system-clock.ts';
 import type { CcxtClient } from './venues/ccxt-client.ts';
 import type { AlphaParams } from '../core/quoting/model-params.ts';
@@ -70,6 +86,8 @@ export interface EngineDeps {
   readonly sleep?: Sleeper;
   /** Run store (default: PostgreSQL via `db`). */
   readonly store?: RunStore;
+  /** Kill-switch latch and risk events (default: PostgreSQL via `db`). */
+  readonly riskStore?: RiskStore;
   /** ccxt client factory for paper/live (default: ccxt pro Binance). */
   readonly createExchange?: (instrument: Instrument, config: EngineConfig) => CcxtClient;
   /** Loads the alpha model of a model version with an alpha term (the ONNX loader); see wiring.ts. */
@@ -135,6 +153,7 @@ class EngineRunner {
   /** `counters.invariantViolations` at the last log, and when (wall µs). */
   private violationsLogged = 0;
   private violationLoggedAtUs = Number.NEGATIVE_INFINITY;
+  private risk: RiskSupervisor | undefined;
 
   constructor(
     private readonly config: EngineConfig,
@@ -170,6 +189,7 @@ class EngineRunner {
         loadAlphaModel: deps.loadAlphaModel,
       });
       this.driver = runtime.driver;
+      runtime.driver.engine.risk.setLimits(config.riskLimits);
       await this.store.startRun({
         runId,
         mode: config.mode,
@@ -179,6 +199,15 @@ class EngineRunner {
         symbol: resolved.instrument.symbol,
         startedAtMs: Math.floor(this.startedAtUs / 1000),
       });
+      const risk = new RiskSupervisor(runtime.driver.engine, deps.riskStore ?? new PgRiskStore(deps.db), {
+        runId,
+        engineId: config.engineId,
+        log: deps.log,
+        metrics: this.metrics,
+        wallClock: deps.clock,
+      });
+      this.risk = risk;
+      await risk.start(); // before the first event: a killed engine never quotes
       const server = await this.startServer(runtime);
       deps.log.info(
         {
@@ -195,11 +224,14 @@ class EngineRunner {
         this.flusher.flush().catch(() => undefined); // the failure is kept and fails the loop
       }, config.flushIntervalMs);
       timer.unref();
+      const killPoll = setInterval(() => risk.poll(), config.killPollMs);
+      killPoll.unref();
       try {
         const { failure, kpis } = await this.loop(runtime);
         return await this.shutdown(runtime, server, failure, kpis);
       } finally {
         clearInterval(timer);
+        clearInterval(killPoll);
       }
     } finally {
       deps.signal?.removeEventListener('abort', onAbort);
@@ -213,7 +245,13 @@ class EngineRunner {
         this.actionsSent++;
         this.recorder.onAction(action, this.driver?.engine.lastIntent, nowUs);
       },
-      onReport: (report) => this.recorder.onReport(report),
+      onReport: (report) => {
+        this.recorder.onReport(report);
+        if (report.type === 'accepted') {
+          const latencyUs = this.driver?.engine.lastAckLatencyUs;
+          if (latencyUs !== undefined) this.metrics.ackLatencyUs.observe(latencyUs);
+        }
+      },
     };
   }
 
@@ -225,6 +263,9 @@ class EngineRunner {
         health: () => this.health(runtime.driver),
         registry: this.metrics.registry,
         beforeScrape: () => this.metricsSync.sync(this.totals(runtime.driver)),
+        ...(this.config.killToken === undefined || this.risk === undefined
+          ? {}
+          : { kill: { token: this.config.killToken, onKill: this.risk.killFromHttp } }),
       });
     } catch (err) {
       await this.store.finishRun(this.runId, {
@@ -256,6 +297,7 @@ class EngineRunner {
         this.eventsProcessed++;
         this.lastEventTimeUs = ev.exchTimeMs === undefined ? ev.recvTimeUs : ev.exchTimeMs * 1000;
         if (engine.counters.invariantViolations > this.violationsLogged) this.logViolations(engine, false);
+        if (engine.risk.counters.transitions > 0) this.risk?.drain();
         const outOfSync = engine.syncState === 'out-of-sync';
         if (outOfSync && !wasOutOfSync) {
           this.resyncs++;
@@ -305,6 +347,8 @@ class EngineRunner {
       failure ??= err;
     }
     this.feedAbort.abort();
+    this.risk?.drain();
+    await this.risk?.settle();
     try {
       await runtime.close();
     } catch (err) {
@@ -391,6 +435,9 @@ class EngineRunner {
         workingOrders: engine.workingOrders().length,
         inventoryLots: engine.inventoryLots,
         invariantViolations: engine.counters.invariantViolations,
+        engineId: this.config.engineId,
+        riskState: engine.risk.state,
+        riskReason: engine.risk.reason,
       },
     };
   }
@@ -408,6 +455,7 @@ class EngineRunner {
       netPnlQuote: engine.netPnlQuote(),
       workingOrders: engine.workingOrders().length,
       bookSynced: engine.syncState === 'synced',
+      riskState: engine.risk.state,
     };
   }
 
@@ -425,4 +473,150 @@ function describe(err: unknown): string {
       ? `${err.name}: ${err.message}`
       : String(err);
   return text.slice(0, 1000);
+}
+
+/** What {@link RiskSupervisor} needs besides the engine and the store. */
+interface RiskSupervisorOptions {
+  readonly runId: string;
+  readonly engineId: string;
+  readonly log: Log;
+  readonly metrics: EngineMetrics;
+  /** Wall clock (latch times). */
+  readonly wallClock: Clock;
+}
+
+/**
+ * The process side of the risk gate: the kill-switch latch (read at start, polled, written by
+ * `POST /kill` and by the gate's own latched halts) and the transitions (logged, counted, stored).
+ * Store writes are serialised on one chain and never stop the loop: a failed write is logged.
+ */
+class RiskSupervisor {
+  private seq = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private polling = false;
+  private pollFailing = false;
+  /**
+   * Wall ms from which a resume in the latch lifts our halt: the kill time of the latch row that halted
+   * us, or when we wrote the latch. An older resume (a previous kill's) never lifts a newer halt.
+   */
+  private latchedAtMs = Number.POSITIVE_INFINITY;
+
+  constructor(
+    private readonly engine: QuotingEngine,
+    private readonly store: RiskStore,
+    private readonly opts: RiskSupervisorOptions,
+  ) {}
+
+  /**
+   * Reads the latch before the first event; a killed engine is halted at once.
+   * @throws the store's error: without the latch the engine must not start (fail closed).
+   */
+  async start(): Promise<void> {
+    const row = await this.store.readKillSwitch(this.opts.engineId);
+    if (row?.killed === true) {
+      this.latchedAtMs = row.killedAtMs;
+      this.engine.kill(`latched at start: ${row.reason} (by ${row.killedBy})`);
+    }
+    this.drain();
+  }
+
+  /** One latch read (skipped while one is in flight); kills or resumes the engine to match it. */
+  poll(): void {
+    if (this.polling) return;
+    this.polling = true;
+    this.store
+      .readKillSwitch(this.opts.engineId)
+      .then((row) => {
+        this.pollFailing = false;
+        const risk = this.engine.risk;
+        if (row?.killed === true) {
+          // Already latched (a kill, or the gate's own loss/drawdown halt that wrote this row): no change.
+          if (!risk.latched) {
+            this.latchedAtMs = Math.min(this.latchedAtMs, row.killedAtMs);
+            this.engine.kill(`${row.reason} (by ${row.killedBy})`);
+          }
+        } else if (row?.resumedAtMs !== undefined && risk.latched && row.resumedAtMs >= this.latchedAtMs) {
+          this.latchedAtMs = Number.POSITIVE_INFINITY;
+          this.engine.resume(`${row.resumeReason ?? ''} (by ${row.resumedBy ?? '?'})`);
+        }
+        this.drain();
+      })
+      .catch((err: unknown) => {
+        if (!this.pollFailing)
+          this.opts.log.warn(
+            { runId: this.opts.runId, engineId: this.opts.engineId, err: errorFields(err) },
+            'reading the kill switch failed; retrying every poll',
+          );
+        this.pollFailing = true;
+      })
+      .finally(() => {
+        this.polling = false;
+      });
+  }
+
+  /** `POST /kill`: halt now, then write the latch (the HTTP answer waits for the write). */
+  readonly killFromHttp = async (request: {
+    readonly reason: string;
+    readonly by: string;
+  }): Promise<void> => {
+    const atMs = Math.floor(this.opts.wallClock.nowUs() / 1000);
+    this.latchedAtMs = Math.min(this.latchedAtMs, atMs);
+    this.engine.kill(`${request.reason} (by ${request.by})`);
+    this.drain();
+    await this.store.kill({ engineId: this.opts.engineId, by: request.by, reason: request.reason, atMs });
+  };
+
+  /** Logs, counts and queues for storage the gate's transitions since the last call. */
+  drain(): void {
+    const transitions = this.engine.risk.drainTransitions();
+    if (transitions.length === 0) return;
+    const { log, metrics, runId, engineId } = this.opts;
+    const records: RiskEventRecord[] = [];
+    for (const t of transitions) {
+      metrics.riskTransitions.inc({ from: t.from, to: t.to, reason: t.reason });
+      const fields = {
+        runId,
+        engineId,
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+        value: t.value,
+        limit: t.limit,
+      };
+      if (t.to === 'halted') log.warn({ ...fields, note: t.note }, 'risk state changed');
+      else log.info({ ...fields, note: t.note }, 'risk state changed');
+      records.push({
+        seq: this.seq++,
+        atUs: Math.round(t.atUs),
+        from: t.from,
+        to: t.to,
+        reason: t.reason,
+        ...(t.value === undefined || !Number.isFinite(t.value) ? {} : { value: t.value }),
+        ...(t.limit === undefined ? {} : { limit: t.limit }),
+        ...(t.note === undefined ? {} : { note: t.note }),
+      });
+      if (t.to === 'halted' && LATCHED_REASONS.has(t.reason) && t.reason !== 'kill') {
+        // The gate's own latch (daily loss, drawdown) goes to the kill switch too: it outlives a restart.
+        const atMs = Math.floor(this.opts.wallClock.nowUs() / 1000);
+        this.latchedAtMs = Math.min(this.latchedAtMs, atMs);
+        const reason = `${t.reason}: ${t.value ?? '?'} beyond ${t.limit ?? '?'}`;
+        this.enqueue('writing the risk latch failed', () =>
+          this.store.kill({ engineId, by: 'risk-gate', reason, atMs }),
+        );
+      }
+    }
+    this.enqueue('storing risk events failed', () => this.store.recordRiskEvents(runId, engineId, records));
+  }
+
+  /** Resolves once every queued write is done (failures are logged, not thrown). */
+  settle(): Promise<void> {
+    return this.chain;
+  }
+
+  private enqueue(message: string, write: () => Promise<void>): void {
+    const { log, runId, engineId } = this.opts;
+    this.chain = this.chain
+      .then(write)
+      .catch((err: unknown) => log.error({ runId, engineId, err: errorFields(err) }, message));
+  }
 }

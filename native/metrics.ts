@@ -5,6 +5,7 @@
  * The hot path only increments counters and sets gauges; nothing here formats strings per event.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RISK_STATES, type RiskState } from '../core/risk/risk-state.ts';
 
 /** The engine's metric handles plus the registry that serves them on `/metrics`. */
 export interface EngineMetrics {
@@ -29,6 +30,12 @@ export interface EngineMetrics {
   readonly bookSynced: Gauge;
   /** Wall time from taking an event to having submitted its order actions, µs. */
   readonly tickToQuoteUs: Histogram;
+  /** Risk gate state: 1 on the current `state` label, 0 on the others (docs/adr/0011-risk-layer.md). */
+  readonly riskState: Gauge<'state'>;
+  /** Risk gate transitions, by from/to state and reason. */
+  readonly riskTransitions: Counter<'from' | 'to' | 'reason'>;
+  /** send→ACK latency of accepted places (venue accept time − our send time), µs. */
+  readonly ackLatencyUs: Histogram;
 }
 
 /**
@@ -60,6 +67,25 @@ export function createEngineMetrics(labels: Readonly<Record<string, string>>): E
       buckets: Array.from({ length: 17 }, (_, i) => 2 ** i),
       registers,
     }),
+    riskState: new Gauge({
+      name: 'mmflow_engine_risk_state',
+      help: 'Risk gate state: 1 on the current state (active, reducing, halted), else 0.',
+      labelNames: ['state'],
+      registers,
+    }),
+    riskTransitions: new Counter({
+      name: 'mmflow_engine_risk_transitions_total',
+      help: 'Risk gate transitions by from state, to state and reason.',
+      labelNames: ['from', 'to', 'reason'],
+      registers,
+    }),
+    ackLatencyUs: new Histogram({
+      name: 'mmflow_engine_ack_latency_us',
+      help: 'send to ACK latency of accepted places, microseconds (seed 004: P99 guard at 200-300 ms).',
+      // 1 ms .. ~1 s, powers of 2 around the 200-300 ms guard.
+      buckets: Array.from({ length: 11 }, (_, i) => 1000 * 2 ** i),
+      registers,
+    }),
   };
 }
 
@@ -74,6 +100,7 @@ export interface EngineTotals {
   readonly netPnlQuote: number;
   readonly workingOrders: number;
   readonly bookSynced: boolean;
+  readonly riskState: RiskState;
 }
 
 /**
@@ -110,5 +137,6 @@ export class EngineMetricsSync {
     m.netPnlQuote.set(totals.netPnlQuote);
     m.workingOrders.set(totals.workingOrders);
     m.bookSynced.set(totals.bookSynced ? 1 : 0);
+    for (const state of RISK_STATES) m.riskState.set({ state }, state === totals.riskState ? 1 : 0);
   }
 }

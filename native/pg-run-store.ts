@@ -19,7 +19,15 @@ import {
 } from '../db/repositories/engine-runs.ts';
 import type { Queryable } from '../db/queryable.ts';
 import type { FillRow, OrderRow, QuoteRow, RowBatch } from './run-recorder.ts';
-import type { EngineRunEnd, EngineRunStart, RunStore } from './run-store.ts';
+import type { EngineRunEnd, EngineRunStart, RiskStore, RunStore } from './run-store.ts';
+import {
+  getKillSwitch,
+  insertRiskEvents,
+  killEngine,
+  type KillSwitch,
+  type LatchChange,
+  type RiskEventRecord,
+} from '../db/repositories/risk-state.ts';
 
 /** Key of the run status inside `engine_runs.kpis`. */
 export const RUN_STATUS_KEY = 'runStatus';
@@ -111,5 +119,22 @@ export class PgRunStore implements RunStore {
       liquidity: f.liquidity,
       timeUs: f.timeUs,
     };
+  }
+}
+
+/** PostgreSQL-backed risk store (db/repositories/risk-state.ts). */
+export class PgRiskStore implements RiskStore {
+  constructor(private readonly db: Queryable) {}
+
+  readKillSwitch(engineId: string): Promise<KillSwitch | undefined> {
+    return getKillSwitch(this.db, engineId);
+  }
+
+  async kill(change: LatchChange): Promise<void> {
+    await killEngine(this.db, change);
+  }
+
+  async recordRiskEvents(runId: string, engineId: string, events: readonly RiskEventRecord[]): Promise<void> {
+    await insertRiskEvents(this.db, runId, engineId, events);
   }
 }

@@ -8,6 +8,7 @@ import { errorFields, type Log } from '../infra/log.ts';
 import type { EngineMode } from './config.ts';
 import type { Sleeper } from './feeds/recorded-feed.ts';
 import type { RowBatch, RunRecorder } from './run-recorder.ts';
+import type { KillSwitch, LatchChange, RiskEventRecord } from '../db/repositories/risk-state.ts';
 
 /** How an engine run ended. `aborted` = stopped by signal before its data ended (replay) or at all (paper/live). */
 export type EngineRunStatus = 'completed' | 'aborted' | 'failed';
@@ -33,6 +34,16 @@ export interface EngineRunEnd {
   readonly kpis: Kpis;
   /** Short error text for `failed` runs (no secrets). */
   readonly error: string | undefined;
+}
+
+/** The kill-switch latch and the risk events of an engine (docs/adr/0011-risk-layer.md). */
+export interface RiskStore {
+  /** The latch of `engineId`: killed or not, with who/why (undefined: never killed). */
+  readKillSwitch(engineId: string): Promise<KillSwitch | undefined>;
+  /** Latches the kill switch (idempotent while killed). */
+  kill(change: LatchChange): Promise<void>;
+  /** Stores risk transitions of a run (idempotent per seq). */
+  recordRiskEvents(runId: string, engineId: string, events: readonly RiskEventRecord[]): Promise<void>;
 }
 
 /** Where an engine run is recorded. */

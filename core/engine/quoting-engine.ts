@@ -24,6 +24,11 @@
  * it, and the count is reported (backtest report counters, run summary). Deterministic: same events,
  * same counts.
  *
+ * Risk (docs/adr/0011-risk-layer.md): every decision passes the `risk` gate (core/risk/risk-gate.ts), fed
+ * here with the market (mid, L1), the position and PnL, and the venue's ACKs (send→ACK latency, measured
+ * from each order's `placedAtUs`) and rejects. With no `riskLimits` the gate only guards against
+ * self-trades, which a V1-α intent never is: backtests keep their figures.
+ *
  * Options beyond V1-α (docs/adr/0006-quoting-model-v1-5.md):
  * - a slow σ (`volLongObservations`) for the adaptive widening, in the view as `sigmaLongTicksPerSqrtSec`;
  * - alpha: with `alphaIntervalMs`, every alpha grid point the features are handed to `onAlphaRequest`
@@ -60,6 +65,8 @@ import { FeatureSchedule, type AlphaRequest, type FeatureTap } from './feature-s
 import { SpreadCaptureAccumulator } from '../metrics/spread-capture.ts';
 import type { ExecutionVenue, VenueReport } from './venue-port.ts';
 import { PositionLedger } from './position.ts';
+import { RiskGate } from '../risk/risk-gate.ts';
+import type { RiskLimits } from '../risk/risk-limits.ts';
 import { WorkingOrders } from './working-orders.ts';
 
 /** Settings the engine needs (a subset of the model parameters): signal windows and the hard inventory limit. */
@@ -109,6 +116,8 @@ export interface QuotingEngineOptions {
   readonly featureGridMs?: number;
   /** No decision and no order before this time, Unix epoch µs (book and signals still update). */
   readonly quoteFromUs?: number;
+  /** Limits of the risk gate (core/risk); absent: none (`risk.setLimits` may set them later). */
+  readonly riskLimits?: RiskLimits;
 }
 
 /** Counters of one engine session (all monotone, plain integers). */
@@ -191,6 +200,8 @@ export class QuotingEngine {
   readonly fills: Fill[] = [];
   /** Spread-capture sums over our fills. */
   readonly spreadCapture = new SpreadCaptureAccumulator();
+  /** The risk gate every decision passes (docs/adr/0011-risk-layer.md). */
+  readonly risk: RiskGate;
 
   private readonly opts: QuotingEngineOptions;
   private readonly sync: BinanceBookSync;
@@ -227,6 +238,7 @@ export class QuotingEngine {
   private readonly position: PositionLedger;
   private lastMidTicksValue: number | undefined;
   private lastInvariantViolationValue: unknown;
+  private lastAckLatencyUsValue: number | undefined;
 
   /**
    * @throws RangeError when the params set `alphaIntervalMs` without an `onAlphaRequest`, or on an
@@ -236,6 +248,7 @@ export class QuotingEngine {
     this.opts = opts;
     this.book = opts.book ?? new OrderBook();
     this.position = new PositionLedger(opts.quotePerTickLot);
+    this.risk = new RiskGate(opts.riskLimits, opts.quotePerTickLot);
     const s = opts.params;
     this.sync = new BinanceBookSync(
       opts.market,
@@ -313,6 +326,27 @@ export class QuotingEngine {
   get lastInvariantViolation(): unknown {
     return this.lastInvariantViolationValue;
   }
+  /** send→ACK latency of the last accepted place, µs (venue accept time − our send time); undefined before any. */
+  get lastAckLatencyUs(): number | undefined {
+    return this.lastAckLatencyUsValue;
+  }
+
+  /**
+   * Kill switch: latches the risk gate HALTED and cancels every working order now (not at the next
+   * event). Idempotent. @param note the operator's reason.
+   */
+  kill(note?: string): void {
+    const nowUs = this.opts.clock.nowUs();
+    this.risk.kill(nowUs, note);
+    this.dirty = true;
+    this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
+  }
+
+  /** Lifts a latched halt; quoting restarts at the next event if no other condition holds. */
+  resume(note?: string): void {
+    this.risk.resume(this.opts.clock.nowUs(), note);
+  }
+
   /** The alpha the view carries now, ticks (0 before any answer and once it is older than its horizon). */
   get alphaTicks(): number {
     return this.alphaAt(this.opts.clock.nowUs());
@@ -390,6 +424,12 @@ export class QuotingEngine {
       const levels = this.opts.params.diLevels;
       this.di.update(book.depthLots('bid', levels), book.depthLots('ask', levels));
     }
+    const risk = this.risk;
+    if (risk.watchesMarket) risk.onMarket(nowUs, mid, book.bestBidLots(), book.bestAskLots());
+    if (risk.watchesPosition) {
+      const pnl = risk.watchesPnl ? this.netPnlQuote() : undefined;
+      risk.onPosition(nowUs, this.position.inventoryLots, this.lastMidTicksValue, pnl);
+    }
     if (nowUs < this.quoteFromUs) return;
     const v = this.view;
     v.nowUs = nowUs;
@@ -412,6 +452,7 @@ export class QuotingEngine {
       this.onInvariantViolation(err, nowUs, mid);
       return;
     }
+    intent = risk.filter(intent, v.inventoryLots);
     this.countReason(intent.bidReason);
     this.countReason(intent.askReason);
     this.apply(intent);
@@ -422,10 +463,17 @@ export class QuotingEngine {
     const c = this.counters;
     this.dirty = true;
     switch (r.type) {
-      case 'accepted':
+      case 'accepted': {
+        const placedAtUs = this.working.find(r.clientOrderId)?.placedAtUs;
+        if (placedAtUs !== undefined) {
+          this.lastAckLatencyUsValue = r.timeUs - placedAtUs;
+          this.risk.onAck(r.timeUs, r.timeUs - placedAtUs);
+        }
         return;
+      }
       case 'rejected':
         c.rejects++;
+        this.risk.onReject(r.timeUs);
         this.working.remove(r.clientOrderId);
         return;
       case 'canceled':
@@ -544,7 +592,7 @@ export class QuotingEngine {
       this.opts.venue.submit(a);
       return;
     }
-    if (!this.withinInventoryLimit(a.side, a.sizeLots)) {
+    if (!this.withinInventoryLimit(a.side, a.sizeLots) || !this.risk.admitsPlace(this.working.size)) {
       c.placesBlocked++;
       this.dirty = true;
       return;

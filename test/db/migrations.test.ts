@@ -19,6 +19,7 @@ const ALL_MIGRATIONS = [
   '0008_studies',
   '0009_model-artifacts-and-metrics',
   '0010_market-data-not-nan',
+  '0011_risk-state',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */
