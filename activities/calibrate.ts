@@ -9,7 +9,6 @@
  * not enter the quotes of either model version; σ is estimated live by the EWMA). γ, β and the V1.5
  * coefficients are left to the parameter search.
  */
-import { asyncLocalStorage } from '@temporalio/activity';
 import { z } from 'zod';
 import {
   estimateCalibration,
@@ -23,6 +22,7 @@ import { ModelParamsError, parseModelParams, type ModelParams } from '../core/qu
 import { saveCalibration } from '../db/repositories/calibrations.ts';
 import type { ActivityDeps } from './index.ts';
 import { loadSessionCached } from './session-cache.ts';
+import { heartbeat } from './heartbeat.ts';
 
 export interface CalibrateInput {
   /** Idempotency key, e.g. `cal:<workflowId>.<stepId>`. */
@@ -97,7 +97,7 @@ export async function calibrate(deps: ActivityDeps, input: CalibrateInput): Prom
   const sessions = new Map<string, SessionEvents>();
   let instrument: Instrument | undefined;
   for (const sessionId of new Set(windows.map((w) => w.sessionId))) {
-    asyncLocalStorage.getStore()?.heartbeat({ phase: 'loading', session: sessionId });
+    heartbeat({ phase: 'loading', session: sessionId });
     const loaded = await loadSessionCached(deps.dataDir, sessionId);
     if (instrument === undefined) instrument = loaded.instrument;
     else if (loaded.instrument.venue !== instrument.venue || loaded.instrument.symbol !== instrument.symbol)
@@ -111,7 +111,7 @@ export async function calibrate(deps: ActivityDeps, input: CalibrateInput): Prom
   if (instrument === undefined)
     throw new PermanentError('NO_WINDOWS', 'calibration needs at least one window');
 
-  asyncLocalStorage.getStore()?.heartbeat({ phase: 'estimating', windows: windows.length });
+  heartbeat({ phase: 'estimating', windows: windows.length });
   const estimate = estimateCalibration(windows, sessions, {
     ...(parsed.data.sigmaGridMs === undefined ? {} : { sigmaGridMs: parsed.data.sigmaGridMs }),
     ...(parsed.data.maxDepthTicks === undefined ? {} : { maxDepthTicks: parsed.data.maxDepthTicks }),

@@ -15,7 +15,6 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { asyncLocalStorage } from '@temporalio/activity';
 import { z } from 'zod';
 import { PermanentError } from '../core/errors.ts';
 import {
@@ -32,6 +31,7 @@ import { saveQualityGate } from '../db/repositories/data-quality-windows.ts';
 import type { RecordedSession } from '../venues/binance/recorded.ts';
 import type { ActivityDeps } from './index.ts';
 import { loadSessionCached } from './session-cache.ts';
+import { heartbeat } from './heartbeat.ts';
 
 export interface DataQualityGateInput {
   /** Idempotency key, e.g. `dqg:<workflowId>.<stepId>`. */
@@ -113,7 +113,7 @@ export async function dataQualityGate(
   const windows: WindowQuality[] = [];
   const datasetDigests: Record<string, string> = {};
   for (const [index, sessionId] of sessions.entries()) {
-    asyncLocalStorage.getStore()?.heartbeat({ phase: 'grading', session: sessionId, index });
+    heartbeat({ phase: 'grading', session: sessionId, index });
     const loaded = await loadSessionCached(deps.dataDir, sessionId);
     windows.push(...assessWindows(loaded.events, sessionId, loaded.market, rules));
     datasetDigests[sessionId] = await sessionDigest(loaded.session);

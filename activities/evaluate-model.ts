@@ -9,7 +9,6 @@
  * Read-only (no row written; the figures go to the workflow history and, through the registration
  * step, to the model registry), so a retry simply evaluates again, with the same result.
  */
-import { asyncLocalStorage } from '@temporalio/activity';
 import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import type { SessionWindow } from '../core/dataset/windows.ts';
 import { PermanentError } from '../core/errors.ts';
@@ -21,6 +20,7 @@ import { loadAlphaModel } from '../ml/load-alpha.ts';
 import { composeModelParams } from './compose-model-params.ts';
 import type { ActivityDeps } from './index.ts';
 import { backtestWindows, type WindowsBacktest } from './study-backtest.ts';
+import { heartbeat } from './heartbeat.ts';
 
 /** Input of {@link evaluateModel}. */
 export interface EvaluateModelInput {
@@ -131,11 +131,6 @@ export async function evaluateModel(
     ...(score?.ok === false ? { failure: score.reason } : {}),
     ...(refittedKPerTick === undefined ? {} : { refittedKPerTick }),
   };
-}
-
-/** Heartbeats when running as a Temporal activity (a no-op when called directly). */
-function heartbeat(details: Record<string, unknown>): void {
-  asyncLocalStorage.getStore()?.heartbeat(details);
 }
 
 function checkInput(input: EvaluateModelInput, where: string): void {

@@ -5,6 +5,8 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../app/logger.ts';
 import { runBacktestActivity } from './backtest.ts';
+import { classified } from './failures.ts';
+import { keepAlive } from './heartbeat.ts';
 import { ingestKlinesFile, ingestTradesFile, type IngestFileInput } from './ingest.ts';
 import { validateMarketData, type ValidateMarketDataInput } from './validate-market-data.ts';
 import { trainAlpha, type TrainAlphaInput } from './train-alpha.ts';
@@ -37,25 +39,45 @@ export interface ActivityDeps {
   readonly log: Logger;
 }
 
-/** Builds the activity functions registered with the worker. */
+/**
+ * A step activity: heartbeats kept alive while it awaits (./heartbeat.ts), failures classified by
+ * retryability (./failures.ts).
+ */
+function step<I, R>(name: string, fn: (input: I) => Promise<R>): (input: I) => Promise<R> {
+  return classified(name, (input: I) => keepAlive(() => fn(input)));
+}
+
+/**
+ * Builds the activity functions registered with the worker. The study's activities keep their own
+ * error handling and heartbeats (workflows/study/proxies.ts); ingest heartbeats its resume point
+ * itself, so it is classified but not kept alive (a keep-alive would resend stale progress).
+ */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ingestKlinesFile: (input: IngestFileInput & { kind: 'klines' }) => ingestKlinesFile(deps, input),
-    ingestTradesFile: (input: IngestFileInput & { kind: 'trades' }) => ingestTradesFile(deps, input),
-    runBacktest: (input: BacktestActivityInput) => runBacktestActivity(deps, input),
-    validateMarketData: (input: ValidateMarketDataInput) => validateMarketData(deps, input),
+    ingestKlinesFile: classified('ingest klines file', (input: IngestFileInput & { kind: 'klines' }) =>
+      ingestKlinesFile(deps, input),
+    ),
+    ingestTradesFile: classified('ingest trades file', (input: IngestFileInput & { kind: 'trades' }) =>
+      ingestTradesFile(deps, input),
+    ),
+    runBacktest: step('backtest', (input: BacktestActivityInput) => runBacktestActivity(deps, input)),
+    validateMarketData: step('validate market data', (input: ValidateMarketDataInput) =>
+      validateMarketData(deps, input),
+    ),
     createStudy: (input: CreateStudyRequest) => createStudy(deps, input),
     evaluateStudyFold: (input: FoldEvaluationRequest) => evaluateStudyFold(deps, input),
     evaluateStudyHoldout: (input: FoldEvaluationRequest) => evaluateStudyHoldout(deps, input),
     saveStudyTrial: (input: SaveTrialRequest) => saveStudyTrial(deps, input),
     finishStudy: (input: FinishStudyRequest) => finishStudy(deps, input),
-    dataQualityGate: (input: DataQualityGateInput) => dataQualityGate(deps, input),
+    dataQualityGate: step('data-quality gate', (input: DataQualityGateInput) => dataQualityGate(deps, input)),
     calibrate: (input: CalibrateInput) => calibrate(deps, input),
-    calibrateModelVersion: (input: CalibrateModelVersionInput) => calibrateModelVersion(deps, input),
-    trainAlpha: (input: TrainAlphaInput) => trainAlpha(deps, input),
+    calibrateModelVersion: step('calibrate', (input: CalibrateModelVersionInput) =>
+      calibrateModelVersion(deps, input),
+    ),
+    trainAlpha: step('train alpha', (input: TrainAlphaInput) => trainAlpha(deps, input)),
     loadPipeline: (input: LoadPipelineInput) => loadPipeline(input),
-    evaluateModel: (input: EvaluateModelInput) => evaluateModel(deps, input),
-    registerModel: (input: RegisterModelInput) => registerModel(deps, input),
+    evaluateModel: step('evaluate model', (input: EvaluateModelInput) => evaluateModel(deps, input)),
+    registerModel: step('register model', (input: RegisterModelInput) => registerModel(deps, input)),
   };
 }
 

@@ -11,7 +11,6 @@
  * bytes (the whole chain is deterministic for a seed) and replaces the file with identical content.
  * docs/alpha-model.md describes features, label, model, export and parity.
  */
-import { asyncLocalStorage } from '@temporalio/activity';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -34,6 +33,7 @@ import { OnnxAlphaModel } from '../ml/onnx-alpha-model.ts';
 import { exportAlphaOnnx } from '../ml/onnx-export.ts';
 import type { ActivityDeps } from './index.ts';
 import { loadSessionCached } from './session-cache.ts';
+import { heartbeat } from './heartbeat.ts';
 
 /** Largest |ONNX − trainer| output difference accepted, ticks. */
 export const ALPHA_PARITY_TOLERANCE = 1e-5;
@@ -143,8 +143,6 @@ export async function trainAlpha(deps: TrainAlphaDeps, input: TrainAlphaInput): 
   const { trainingId, horizonMs, seed } = inp;
   const params =
     inp.params === undefined ? DEFAULT_AS_V15_BTCUSDT_SPOT : paramsOrFail(inp.params, trainingId);
-  const heartbeat = (details: Record<string, unknown>): void =>
-    asyncLocalStorage.getStore()?.heartbeat(details);
 
   // Sessions in the time order of their first window; each replayed once.
   const bySession = new Map<string, SessionWindow[]>();

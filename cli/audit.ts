@@ -1,6 +1,11 @@
-/** `mmflow audit <workflowId> [--format table|json|markdown]`: the decision trail from workflow history. */
+/**
+ * `mmflow audit <workflowId> [--format table|json|markdown]`: the decision trail from workflow history,
+ * then, while the run is live, its activities in flight (its own and its child workflows'): attempt,
+ * last heartbeat and last failure, from `describe()` (the workflow's `status` query cannot see them).
+ */
 import Table from 'cli-table3';
 import { readAuditTrail, type AuditEntry } from '../app/audit.ts';
+import { renderRunningActivities, runningActivities } from './pipeline-ops.ts';
 import { connectCliClient } from './temporal-client.ts';
 
 export type AuditFormat = 'table' | 'json' | 'markdown';
@@ -43,6 +48,10 @@ export async function runAuditCommand(workflowId: string, format: AuditFormat): 
   try {
     const entries = await readAuditTrail(client, workflowId);
     process.stdout.write(`${renderAudit(entries, format)}\n`);
+    if (format === 'json') return 0; // the trail array only, as before (scripts parse it)
+    const activities = await runningActivities(client, workflowId);
+    if (activities.length > 0)
+      process.stdout.write(`\nactivities in flight:\n${renderRunningActivities(activities, Date.now())}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`mmflow audit: ${workflowId}: ${(err as Error).message}\n`);

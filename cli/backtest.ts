@@ -5,7 +5,7 @@ import {
   parseModelParams,
   type ModelParams,
 } from '../core/quoting/model-params.ts';
-import { isRetryable } from '../core/errors.ts';
+import { isRetryable, PermanentError } from '../core/errors.ts';
 import { backtestRecordedSession, sessionFromFiles } from '../activities/recorded-backtest.ts';
 import { createCliLogger } from '../app/logger.ts';
 import { stateDir } from '../app/paths.ts';
@@ -33,7 +33,10 @@ async function paramsFromRegistry(modelId: string): Promise<ModelParams> {
     await migrateUp(db.url, log);
     await ensureBuiltInModels(pool);
     const model = await getModelVersion(pool, modelId);
-    if (model === undefined) throw new Error(`model version "${modelId}" is not in the registry`);
+    if (model === undefined)
+      throw new PermanentError('MODEL_NOT_FOUND', `model version "${modelId}" is not in the registry`, {
+        model: modelId,
+      });
     return parseModelParams(model.params, `model_versions ${model.id} params`);
   } finally {
     await pool.end();

@@ -1,8 +1,12 @@
 /**
  * `mmflow pipelines apply | diff | list | run | backfill`: Temporal Schedules kept in sync with
  * pipelines/*.yaml, and runs started by hand. Validation happens first: nothing is changed when any
- * file is invalid.
+ * file is invalid. Also the activities in flight of a run (attempt, last heartbeat, last failure), as
+ * `mmflow audit` shows them.
  */
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { optionalTsToMs } from '@temporalio/common/lib/time.js';
 import Table from 'cli-table3';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -12,11 +16,9 @@ import {
   scheduleIdOf,
   type ScheduleChange,
 } from '../app/schedules.ts';
-import { TASK_QUEUE } from '../app/paths.ts';
 import { PipelineValidationError, formatIssue } from '../pipeline-dsl/errors.ts';
 import { loadPipelineFile } from '../pipeline-dsl/load.ts';
 import type { CompiledPipeline, Json } from '../pipeline-dsl/plan-types.ts';
-import { PIPELINE_KEY } from '../workflows/search-attributes.ts';
 import { connectCliClient } from './temporal-client.ts';
 
 /** Pipeline files: the given ones, or every `*.yaml` in `pipelines/`. */
@@ -125,37 +127,6 @@ export function parseParamPairs(pairs: readonly string[]): Record<string, Json> 
   return out;
 }
 
-/** `run FILE [--param k=v …] [--wait]`: starts the pipeline now; prints its workflow id (and result with --wait). */
-export async function runRunCommand(
-  file: string,
-  opts: { params: readonly string[]; wait: boolean },
-): Promise<number> {
-  const pipelines = await compileAll([resolve(file)]);
-  const pipeline = pipelines?.[0];
-  if (pipeline === undefined) return 1;
-  const params = parseParamPairs(opts.params);
-  const { client, close } = await connectCliClient();
-  try {
-    const workflowId = `pipeline-${pipeline.name}-${new Date().toISOString().replace(/[:.]/g, '')}`;
-    const handle = await client.workflow.start('pipelineWorkflow', {
-      args: [{ pipeline, params }],
-      taskQueue: TASK_QUEUE,
-      workflowId,
-      memo: { pipelineFile: pipeline.file, contentHash: pipeline.contentHash },
-      typedSearchAttributes: [{ key: PIPELINE_KEY, value: pipeline.name }],
-      staticSummary: `pipeline ${pipeline.name} (plan ${pipeline.contentHash.slice(0, 12)}) started by hand`,
-    });
-    process.stderr.write(`started ${workflowId}\n`);
-    const result: unknown = opts.wait ? await handle.result() : undefined;
-    process.stdout.write(
-      `${JSON.stringify({ workflowId, runId: handle.firstExecutionRunId, ...(opts.wait ? { result } : {}) })}\n`,
-    );
-    return 0;
-  } finally {
-    await close();
-  }
-}
-
 /** `backfill FILE --from ISO --to ISO`: runs the pipeline's Schedule over a past interval. */
 export async function runBackfillCommand(file: string, opts: { from: string; to: string }): Promise<number> {
   const pipelines = await compileAll([resolve(file)]);
@@ -183,4 +154,98 @@ export async function runBackfillCommand(file: string, opts: { from: string; to:
   } finally {
     await close();
   }
+}
+
+/** An activity in flight, as the server sees it (`describe()`'s pending activities). */
+export interface RunningActivity {
+  /** The workflow that scheduled it: the pipeline or one of its child workflows (study, ingest, backtest). */
+  readonly workflowId: string;
+  readonly activityId: string;
+  readonly activityType: string;
+  /** `scheduled` (waiting for a worker or for its next attempt), `started`, `cancel-requested`. */
+  readonly state: string;
+  /** Attempt number, 1-based. */
+  readonly attempt: number;
+  /** Attempts the retry policy allows (0 = unlimited). */
+  readonly maximumAttempts: number;
+  /** Unix epoch ms of the last heartbeat of this attempt, or undefined when none yet. */
+  readonly lastHeartbeatMs: number | undefined;
+  /** Last heartbeat details (progress), decoded. */
+  readonly heartbeatDetails: unknown;
+  /** Message of the failure of the previous attempt (e.g. a heartbeat timeout after a worker crash). */
+  readonly lastFailure: string | undefined;
+  /** Unix epoch ms of the next attempt when waiting for a retry. */
+  readonly nextAttemptMs: number | undefined;
+  readonly lastWorker: string | undefined;
+}
+
+const ACTIVITY_STATES: { readonly [state: number]: string } = {
+  1: 'scheduled',
+  2: 'started',
+  3: 'cancel-requested',
+  4: 'paused',
+  5: 'pause-requested',
+};
+
+/**
+ * The activities in flight in workflow `workflowId` and, recursively, its running child workflows
+ * (a pipeline's study, ingest and backtest steps), with attempt, last heartbeat and last failure.
+ */
+export async function runningActivities(
+  client: Client,
+  workflowId: string,
+  depth = 2,
+): Promise<RunningActivity[]> {
+  const { raw } = await client.workflow.getHandle(workflowId).describe();
+  const found: RunningActivity[] = (raw.pendingActivities ?? []).map((a) => {
+    const payload = a.heartbeatDetails?.payloads?.[0];
+    let details: unknown;
+    try {
+      details = payload === undefined ? undefined : defaultPayloadConverter.fromPayload(payload);
+    } catch {
+      details = '(undecodable)';
+    }
+    return {
+      workflowId,
+      activityId: a.activityId ?? '',
+      activityType: a.activityType?.name ?? '?',
+      state: ACTIVITY_STATES[Number(a.state ?? 0)] ?? 'unknown',
+      attempt: a.attempt ?? 1,
+      maximumAttempts: a.maximumAttempts ?? 0,
+      lastHeartbeatMs: optionalTsToMs(a.lastHeartbeatTime),
+      heartbeatDetails: details,
+      lastFailure: a.lastFailure?.message ?? undefined,
+      nextAttemptMs: optionalTsToMs(a.nextAttemptScheduleTime),
+      lastWorker: a.lastWorkerIdentity ?? undefined,
+    };
+  });
+  if (depth > 0)
+    for (const child of raw.pendingChildren ?? [])
+      if (child.workflowId) found.push(...(await runningActivities(client, child.workflowId, depth - 1)));
+  return found;
+}
+
+/** A table of {@link runningActivities} (pure; `nowMs` for the heartbeat ages). */
+export function renderRunningActivities(activities: readonly RunningActivity[], nowMs: number): string {
+  if (activities.length === 0) return 'no activity in flight';
+  const ago = (ms: number | undefined): string =>
+    ms === undefined ? '—' : `${((nowMs - ms) / 1000).toFixed(1)} s ago`;
+  const table = new Table({
+    head: ['workflow', 'activity', 'state', 'attempt', 'last heartbeat', 'progress', 'last failure'],
+    wordWrap: true,
+    colWidths: [34, 28, 11, 9, 16, 30, 40],
+  });
+  for (const a of activities)
+    table.push([
+      a.workflowId,
+      `${a.activityType} (${a.activityId})`,
+      a.nextAttemptMs === undefined
+        ? a.state
+        : `${a.state}, retry in ${((a.nextAttemptMs - nowMs) / 1000).toFixed(0)} s`,
+      `${a.attempt}/${a.maximumAttempts === 0 ? '∞' : a.maximumAttempts}`,
+      ago(a.lastHeartbeatMs),
+      a.heartbeatDetails === undefined ? '' : (JSON.stringify(a.heartbeatDetails) ?? ''),
+      a.lastFailure ?? '',
+    ]);
+  return table.toString();
 }

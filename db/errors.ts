@@ -2,9 +2,12 @@
  * Maps node-postgres failures onto the error taxonomy (core/errors.ts, STYLE.md §10) at the database
  * edge, keeping PostgreSQL's own message (which names the violated constraint) and SQLSTATE.
  *
- * - Transient: connection loss/refusal, admin shutdown, statement timeout/cancel, serialization
- *   failure, deadlock, lock not available, too many connections, out of resources (SQLSTATE classes
- *   08, 53, 57, 40; 55P03).
+ * - Transient: connection loss/refusal (a node error such as ECONNREFUSED, also inside an
+ *   AggregateError of several addresses; pg's "Connection terminated", "not queryable"), a server
+ *   restart (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now: class 57), statement
+ *   timeout/cancel, serialization failure, deadlock, lock not available, too many connections, out of
+ *   resources (SQLSTATE classes 08, 53, 57, 40; 55P03). Activities retry these with backoff for about
+ *   2.5 min (pipeline-dsl/steps.ts STEP_RETRY_DEFAULT), enough for a PostgreSQL restart.
  * - Permanent: integrity (class 23: CHECK, NOT NULL, FK, unique, exclusion), data exceptions (22),
  *   schema/syntax errors (42: a missing migration or a bug), everything else PostgreSQL reports.
  */
@@ -34,6 +37,14 @@ function codeForSqlState(sqlState: string): string {
   return 'DB_ERROR';
 }
 
+/** A node network error code on `err` or, for an AggregateError (one per address tried), on any of its errors. */
+function hasNetworkCode(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const nodeCode: unknown = Reflect.get(err, 'code');
+  if (typeof nodeCode === 'string' && TRANSIENT_NODE_CODES.has(nodeCode)) return true;
+  return err instanceof AggregateError && err.errors.some(hasNetworkCode);
+}
+
 /**
  * Converts a thrown value from node-postgres into a `TransientError` or `PermanentError`.
  * @param context what was being done, e.g. `insert ohlcv batch`; prefixed to the message.
@@ -57,10 +68,11 @@ export function mapDbError(err: unknown, context: string): TransientError | Perm
       : new PermanentError(code, message, details, { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
-  const nodeCode: unknown = err instanceof Error ? Reflect.get(err, 'code') : undefined;
   const looksLikeNetwork =
-    (typeof nodeCode === 'string' && TRANSIENT_NODE_CODES.has(nodeCode)) ||
-    /Connection terminated|timeout exceeded when trying to connect/i.test(message);
+    hasNetworkCode(err) ||
+    /Connection terminated|timeout exceeded when trying to connect|connection error and is not queryable/i.test(
+      message,
+    );
   return looksLikeNetwork
     ? new TransientError('DB_CONNECTION', `${context}: ${message}`, {}, { cause: err })
     : new PermanentError('DB_ERROR', `${context}: ${message}`, {}, { cause: err });

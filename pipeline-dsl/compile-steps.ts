@@ -65,6 +65,11 @@ const stepSchema = z.strictObject({
   forEach: z.unknown().optional(),
   retry: retrySchema.optional(),
   timeout: durationField({ minMs: 1_000, minReason: 'a step timeout must be at least 1s' }),
+  /** Heartbeat timeout of an activity step (default per step type: steps.ts stepActivityDefaults). */
+  heartbeatTimeout: durationField({
+    minMs: 1_000,
+    minReason: 'a heartbeat timeout must be at least 1s (activities heartbeat every few seconds)',
+  }),
 });
 
 interface Draft {
@@ -142,6 +147,21 @@ function compileStep(d: Draft, graph: StepGraph, issues: IssueCollector): PlanSt
       `timeout does not apply to ${d.uses} steps${d.uses === 'approve' ? '; set with.timeout (the deadline)' : ''}`,
       { atKey: true },
     );
+  if (spec.kind !== 'activity' && d.raw.heartbeatTimeout !== undefined)
+    issues.at(
+      at('heartbeatTimeout'),
+      `heartbeatTimeout applies to activity steps only; ${d.uses} is a ${spec.kind} step` +
+        (spec.kind === 'workflow' ? ' (its activities set their own heartbeat timeouts)' : ''),
+      { atKey: true },
+    );
+  if (
+    d.raw.heartbeatTimeout !== undefined &&
+    d.raw.timeout !== undefined &&
+    d.raw.heartbeatTimeout >= d.raw.timeout
+  )
+    issues.at(at('heartbeatTimeout'), 'heartbeatTimeout must be shorter than the step timeout', {
+      atKey: true,
+    });
   if (d.uses === 'approve' && d.raw.forEach !== undefined)
     issues.at(at('forEach'), 'forEach does not apply to approve steps (one gate per step)', { atKey: true });
 
@@ -179,6 +199,7 @@ function compileStep(d: Draft, graph: StepGraph, issues: IssueCollector): PlanSt
     with: planWith,
     ...(d.raw.retry !== undefined && { retry: d.raw.retry }),
     ...(d.raw.timeout !== undefined && { timeoutMs: d.raw.timeout }),
+    ...(d.raw.heartbeatTimeout !== undefined && { heartbeatTimeoutMs: d.raw.heartbeatTimeout }),
   };
 }
 

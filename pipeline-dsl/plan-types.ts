@@ -80,6 +80,11 @@ export interface PlanStep {
   readonly retry?: RetrySpec;
   /** Start-to-close timeout of the step (its activity or child workflow run), ms. */
   readonly timeoutMs?: number;
+  /**
+   * Heartbeat timeout of an `activity` step's activity, ms; absent = the step type's default
+   * (pipeline-dsl/steps.ts `stepActivityDefaults`).
+   */
+  readonly heartbeatTimeoutMs?: number;
 }
 
 export interface CompiledPipeline {

@@ -302,3 +302,57 @@ export type ApproveStepOutputs = {
   readonly approver: string;
   readonly reason: string;
 };
+
+/** Timeouts of the activity of an `activity` step, ms (STYLE §8: every proxy has explicit ones). */
+export interface StepActivityTimeouts {
+  /** Start-to-close of one attempt; a step's `timeout:` overrides it. */
+  readonly startToCloseMs: number;
+  /**
+   * Longest silence between two heartbeats before Temporal retries the attempt elsewhere (a crashed
+   * worker is noticed after this, not after the start-to-close); a step's `heartbeatTimeout:`
+   * overrides it. Absent for short activities, bounded by their short start-to-close instead. It must
+   * exceed the longest synchronous stretch of the activity (heartbeats cannot be sent while the event
+   * loop is blocked): the step activities heartbeat every few seconds while awaiting
+   * (activities/heartbeat.ts) and between sessions or spans.
+   */
+  readonly heartbeatTimeoutMs?: number;
+}
+
+/** Step types of kind `activity`. */
+export type ActivityStepType = {
+  [K in StepType]: (typeof stepTypeSpecs)[K]['kind'] extends 'activity' ? K : never;
+}[StepType];
+
+/** True when `uses` names a step type of kind `activity`. */
+export function isActivityStepType(uses: string): uses is ActivityStepType {
+  return isStepType(uses) && stepTypeSpecs[uses].kind === 'activity';
+}
+
+/**
+ * Timeouts of each activity step type: the one place they are set (the interpreter reads them in
+ * workflows/pipeline/activity-options.ts). Retries: {@link STEP_RETRY_DEFAULT}.
+ */
+export const stepActivityDefaults: { readonly [K in ActivityStepType]: StepActivityTimeouts } = {
+  'validate-market-data': { startToCloseMs: 10 * 60_000, heartbeatTimeoutMs: 30_000 },
+  'data-quality-gate': { startToCloseMs: 10 * 60_000, heartbeatTimeoutMs: 30_000 },
+  calibrate: { startToCloseMs: 10 * 60_000, heartbeatTimeoutMs: 30_000 },
+  // Training (trainAlphaNet) is one synchronous stretch of up to tens of seconds: no heartbeat then.
+  'train-alpha': { startToCloseMs: 60 * 60_000, heartbeatTimeoutMs: 60_000 },
+  'evaluate-model': { startToCloseMs: 30 * 60_000, heartbeatTimeoutMs: 30_000 },
+  // A few statements and one artifact copy: seconds. A lost worker is noticed after 1 min.
+  'register-model': { startToCloseMs: 60_000 },
+};
+
+/**
+ * Retry policy of step activities (and of the ingest/backtest child workflows' activities) when a step
+ * sets no `retry:`. A TransientError (database restart, connection refused, network) is retried with
+ * backoff 1 s, 2 s, 4 s … capped at 30 s: 10 attempts span about 2.5 min of waits, so a PostgreSQL
+ * restart of a minute or two is ridden out. Permanent errors are never retried (non-retryable
+ * ApplicationFailures, activities/failures.ts).
+ */
+export const STEP_RETRY_DEFAULT = {
+  maximumAttempts: 10,
+  initialIntervalMs: 1_000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 30_000,
+} as const;

@@ -4,19 +4,14 @@
  */
 import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { CHILD_ACTIVITY_RETRY } from './pipeline/activity-options.ts';
 import { MODEL_VERSION_KEY, OUTCOME_KEY, STEP_KEY } from './search-attributes.ts';
 import type { BacktestResult, BacktestStepInput } from './types.ts';
 
 const { runBacktest } = proxyActivities<Activities>({
   startToCloseTimeout: '20 minutes',
   heartbeatTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: ['PermanentError'],
-  },
+  retry: CHILD_ACTIVITY_RETRY, // transient errors for about 2.5 min; permanent ones never
 });
 
 /** Runs the backtest activity and returns its KPIs (also stored in `backtest_runs`). */

@@ -4,19 +4,14 @@
  */
 import { ApplicationFailure, proxyActivities, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { CHILD_ACTIVITY_RETRY } from './pipeline/activity-options.ts';
 import { OUTCOME_KEY, STEP_KEY } from './search-attributes.ts';
 import type { IngestFileResult, IngestResult, IngestStepInput } from './types.ts';
 
 const { ingestKlinesFile, ingestTradesFile } = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  heartbeatTimeout: '60 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: ['PermanentError'],
-  },
+  heartbeatTimeout: '30 seconds', // heartbeats every batch (well under a second)
+  retry: CHILD_ACTIVITY_RETRY, // transient errors for about 2.5 min; permanent ones never
 });
 
 /** Ingests every source of the step in declaration order. */

@@ -20,6 +20,9 @@
  * Patch ids (`patched()`), one per behaviour change that would alter the commands of histories
  * already running, are listed and explained in workflows/pipeline/patches.ts:
  *   - `wait-zero-without-timer` — a 0 ms `wait` completes without a timer (2026-11).
+ *
+ * Activity timeouts and retry policies (workflows/pipeline/activity-options.ts) are not commands a
+ * replay compares, so changing them needs no patch (checked by test/workflows/replay.test.ts).
  */
 import {
   ApplicationFailure,
@@ -34,6 +37,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Json } from '../pipeline-dsl/plan-types.ts';
+import { NON_RETRYABLE_ERROR_TYPES } from './pipeline/activity-options.ts';
 import { installHandlers } from './pipeline/gates.ts';
 import { resolveParams } from './pipeline/params.ts';
 import { runSteps, STEP_FAILED } from './pipeline/scheduler.ts';
@@ -52,7 +56,7 @@ export const DEFAULT_HISTORY_LENGTH_LIMIT = 8_000;
 async function compiledFromFile(start: PipelineFileInput): Promise<PipelineInput> {
   const { loadPipeline } = proxyActivities<Activities>({
     startToCloseTimeout: '1 minute',
-    retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['PermanentError', 'InvariantViolation'] },
+    retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES },
     summary: `compile ${start.file}`,
   });
   const pipeline = await loadPipeline({ file: start.file });

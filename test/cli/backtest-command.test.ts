@@ -51,6 +51,15 @@ describe('mmflow backtest', () => {
     expect(run.lastJson).toMatchObject({ session: SESSION, model: 'as-v1-alpha-btcusdt-spot@1' });
   });
 
+  it('fails at once for a model version the registry does not have: permanent, not "retry", stdout empty', async () => {
+    const run = await runCli(['backtest', '--depth', depth, '--trades', trades, '--model', 'as-v9-nope@7']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'mmflow backtest: model version "as-v9-nope@7" is not in the registry',
+    ]);
+    expect(run.stdout).toBe('');
+  });
+
   it('fails with a one-line error naming the file when the depth file name is not a recording', async () => {
     const run = await runCli(['backtest', '--depth', '/tmp/book.gz', '--trades', trades]);
     expect(run.code).toBe(1);

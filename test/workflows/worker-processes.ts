@@ -27,9 +27,15 @@ export function exited(child: ChildProcess): Promise<void> {
     : new Promise((done) => child.once('exit', () => done()));
 }
 
-/** A client, a pool and a spawner of worker processes on a task queue named after `name`. */
-export async function workerProcesses(name: string): Promise<WorkerProcesses> {
-  const services = testServices();
+/**
+ * A client, a pool and a spawner of worker processes on a task queue named after `name`.
+ * @param options.databaseUrl the database of the workers and the pool (default: the run's)
+ */
+export async function workerProcesses(
+  name: string,
+  options: { databaseUrl?: string } = {},
+): Promise<WorkerProcesses> {
+  const services = { ...testServices(), ...options };
   const taskQueue = `test-${name}-${process.pid}-${Date.now()}`;
   const connection = await Connection.connect({ address: services.temporalAddress });
   const client = new Client({ connection, namespace: services.namespace });

@@ -28,6 +28,27 @@ export interface RunTiming {
   readonly endedAtMs: number | null;
 }
 
+/**
+ * A run holding a concurrency slot, with the options its activity runs under. The workflow cannot see
+ * attempts or heartbeats (they live on the server until the activity ends): `mmflow audit` shows them
+ * from `describe()`'s pending activities, for this workflow and its child workflows.
+ */
+export interface RunningRun {
+  /** `<stepId>` or `<stepId>.<index>`; a child workflow's id is `<pipeline workflow id>.<runKey>`. */
+  readonly runKey: string;
+  readonly stepId: string;
+  readonly uses: string;
+  readonly kind: 'workflow' | 'activity' | 'wait' | 'approve';
+  /** Unix epoch ms (workflow time). */
+  readonly startedAtMs: number;
+  /** Activity steps: start-to-close of one attempt, ms; null for other kinds. */
+  readonly startToCloseMs: number | null;
+  /** Activity steps: heartbeat timeout, ms; null for other kinds and short activities without one. */
+  readonly heartbeatTimeoutMs: number | null;
+  /** Activity steps: attempts allowed by the retry policy; null for other kinds. */
+  readonly maximumAttempts: number | null;
+}
+
 /** Answer of the `status` query. */
 export interface PipelineStatus {
   readonly pipeline: string;
@@ -42,6 +63,8 @@ export interface PipelineStatus {
   readonly outcome: PipelineOutcome;
   /** Per run key (`<stepId>` or `<stepId>.<index>`): when it held a concurrency slot. Current run only. */
   readonly timings: { readonly [runKey: string]: RunTiming };
+  /** Runs holding a slot now, in start order, with their activity options (see {@link RunningRun}). */
+  readonly runs: readonly RunningRun[];
   /** The step that failed the pipeline and why; null otherwise. */
   readonly failure: { readonly stepId: string; readonly message: string } | null;
 }

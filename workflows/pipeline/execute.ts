@@ -2,20 +2,13 @@
  * Executes one run of a step (one item of a `forEach` is one run) by kind: a child workflow, an
  * activity, a durable timer or a human gate. Dispatch is an exhaustive switch over the typed step
  * call (never an index into the activities by name); per-step `retry` and `timeoutMs` apply to the
- * activity proxy or the child workflow.
+ * activity proxy or the child workflow, `heartbeatTimeoutMs` to the activity proxy; activity steps
+ * otherwise get their type's defaults (./activity-options.ts).
  */
-import {
-  executeChild,
-  patched,
-  proxyActivities,
-  sleep,
-  workflowInfo,
-  type ActivityOptions,
-  type RetryPolicy,
-} from '@temporalio/workflow';
+import { executeChild, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
-import type { Json, PlanStep, RetrySpec } from '../../pipeline-dsl/plan-types.ts';
+import type { Json, PlanStep } from '../../pipeline-dsl/plan-types.ts';
 import type { BacktestStepOutputs, IngestStepInput, IngestStepOutputs } from '../../pipeline-dsl/steps.ts';
 import { backtestWorkflow } from '../backtest.ts';
 import { ingestWorkflow } from '../ingest.ts';
@@ -31,31 +24,13 @@ import {
   walkForwardConfig,
 } from './retrain.ts';
 import { MODEL_VERSION_KEY, PIPELINE_KEY } from '../search-attributes.ts';
+import { retryPolicy, stepActivityOptions } from './activity-options.ts';
 import { runGate } from './gates.ts';
 import { toJson } from './json.ts';
 import { WAIT_ZERO_WITHOUT_TIMER } from './patches.ts';
 import type { RunState } from './state.ts';
 import type { StepCall } from './step-call.ts';
 import type { BacktestResult, IngestResult } from '../types.ts';
-
-/** Errors that must not be retried (core/errors.ts taxonomy; see STYLE.md §10). */
-const NON_RETRYABLE = ['PermanentError', 'InvariantViolation'];
-
-/** Activity defaults when a step sets no `retry` / `timeoutMs`. */
-const ACTIVITY_DEFAULTS = {
-  startToCloseTimeoutMs: 10 * 60_000,
-  retry: { maximumAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000 },
-} as const;
-
-function retryPolicy(spec: RetrySpec): RetryPolicy {
-  return {
-    maximumAttempts: spec.maximumAttempts,
-    initialInterval: spec.initialIntervalMs,
-    backoffCoefficient: spec.backoffCoefficient,
-    maximumInterval: spec.maximumIntervalMs,
-    nonRetryableErrorTypes: NON_RETRYABLE,
-  };
-}
 
 /** The declared outputs of an ingest run (datasets: distinct venue/symbol/kind/interval of the sources). */
 export function ingestOutputs(input: IngestStepInput, result: IngestResult): IngestStepOutputs {
@@ -120,14 +95,6 @@ function childOptions(place: RunPlace, summary: string, extra: SearchAttributePa
   };
 }
 
-function activityOptions(step: PlanStep, summary: string): ActivityOptions {
-  return {
-    startToCloseTimeout: step.timeoutMs ?? ACTIVITY_DEFAULTS.startToCloseTimeoutMs,
-    retry: retryPolicy(step.retry ?? ACTIVITY_DEFAULTS.retry),
-    summary,
-  };
-}
-
 /**
  * Runs `call` at `place`.
  * @returns the run's outputs as JSON (child/activity results, `{ waitedMs }`, or the gate decision)
@@ -151,8 +118,9 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     }
     case 'validate-market-data': {
       const { validateMarketData } = proxyActivities<Activities>(
-        activityOptions(
+        stepActivityOptions(
           place.step,
+          call.uses,
           `validate ${call.input.kind} of ${call.input.venue} ${call.input.symbol}`,
         ),
       );
@@ -174,7 +142,11 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     }
     case 'data-quality-gate': {
       const { dataQualityGate } = proxyActivities<Activities>(
-        activityOptions(place.step, `data-quality gate over ${call.input.sessions.length} session(s)`),
+        stepActivityOptions(
+          place.step,
+          call.uses,
+          `data-quality gate over ${call.input.sessions.length} session(s)`,
+        ),
       );
       const { windowMs, maxTradeGapMs, minTrades } = call.input;
       const result = await dataQualityGate({
@@ -186,8 +158,9 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     }
     case 'calibrate': {
       const { calibrateModelVersion } = proxyActivities<Activities>(
-        activityOptions(
+        stepActivityOptions(
           place.step,
+          call.uses,
           `calibrate ${call.input.baseModel} over ${call.input.windows.length} window(s)`,
         ),
       );
@@ -217,6 +190,7 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
             walkForward: walkForwardConfig(input.walkForward),
             entryLatencyUs: Math.round(input.entryLatencyMs * 1000),
             cancelLatencyUs: Math.round(input.cancelLatencyMs * 1000),
+            maxFailedFraction: input.maxFailedFraction,
           },
         ],
       });
@@ -224,7 +198,11 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     }
     case 'train-alpha': {
       const { trainAlpha } = proxyActivities<Activities>(
-        activityOptions(place.step, `train the ONNX alpha model over ${call.input.windows.length} window(s)`),
+        stepActivityOptions(
+          place.step,
+          call.uses,
+          `train the ONNX alpha model over ${call.input.windows.length} window(s)`,
+        ),
       );
       const { params, hidden, epochs, windows, horizonMs, seed } = call.input;
       const result = await trainAlpha({
@@ -242,7 +220,11 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     }
     case 'evaluate-model': {
       const { evaluateModel } = proxyActivities<Activities>(
-        activityOptions(place.step, `evaluate a model over ${call.input.windows.length} window(s)`),
+        stepActivityOptions(
+          place.step,
+          call.uses,
+          `evaluate a model over ${call.input.windows.length} window(s)`,
+        ),
       );
       const { entryLatencyMs, cancelLatencyMs, windows, params, alpha, objective, refitKPerTickOn } =
         call.input;
@@ -260,7 +242,7 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
     }
     case 'register-model': {
       const { registerModel } = proxyActivities<Activities>(
-        activityOptions(place.step, `register a candidate of ${call.input.name}`),
+        stepActivityOptions(place.step, call.uses, `register a candidate of ${call.input.name}`),
       );
       const { parent, lineage, ...rest } = call.input;
       const info = workflowInfo();

@@ -9,9 +9,12 @@ import type {
   GateDecision,
   PipelineOutcome,
   PipelineStatus,
+  RunningRun,
   RunTiming,
   WaitingGate,
 } from './definitions.ts';
+import { isActivityStepType, STEP_RETRY_DEFAULT } from '../../pipeline-dsl/steps.ts';
+import { stepTimeouts } from './activity-options.ts';
 import { workflowNowMs } from './json.ts';
 
 /** What a completed step left behind (carried across Continue-As-New in {@link ResumeState}). */
@@ -156,8 +159,30 @@ export class RunState {
       waitingGates: this.waitingGates(),
       outcome: this.liveOutcome(),
       timings,
+      runs: this.runningRuns(),
       failure: this.failure ?? null,
     };
+  }
+
+  /** Runs holding a slot, with the options of their activity (activity steps). */
+  runningRuns(): RunningRun[] {
+    const runs: RunningRun[] = [];
+    for (const [runKey, stepId] of this.active) {
+      const step = this.pipeline.steps.find((s) => s.id === stepId);
+      if (step === undefined) continue;
+      const timeouts = isActivityStepType(step.uses) ? stepTimeouts(step, step.uses) : undefined;
+      runs.push({
+        runKey,
+        stepId,
+        uses: step.uses,
+        kind: step.kind,
+        startedAtMs: this.timings.get(runKey)?.startedAtMs ?? 0,
+        startToCloseMs: timeouts?.startToCloseMs ?? null,
+        heartbeatTimeoutMs: timeouts?.heartbeatTimeoutMs ?? null,
+        maximumAttempts: timeouts === undefined ? null : (step.retry ?? STEP_RETRY_DEFAULT).maximumAttempts,
+      });
+    }
+    return runs;
   }
 
   /** What to carry into the next run on Continue-As-New. */

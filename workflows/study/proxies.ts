@@ -22,7 +22,9 @@ const retry = {
 const evaluation: ActivityOptions = {
   startToCloseTimeout: '15 minutes',
   heartbeatTimeout: '20 seconds',
-  retry: { ...retry, maximumAttempts: 5 },
+  // 10 attempts: 1 + 2 + 4 + 8 + 16 + 4 × 30 s ≈ 2.5 min of retries, so a database restart or a lost
+  // worker is ridden out (the pipeline steps' policy, pipeline-dsl/steps.ts).
+  retry: { ...retry, maximumAttempts: 10 },
 };
 
 /** Study and trial rows (idempotent upserts). */
