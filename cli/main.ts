@@ -80,6 +80,30 @@ program
   });
 
 program
+  .command('kill')
+  .description(
+    'Latch the kill switch of an engine (DATABASE_URL): it cancels everything and stays halted until resumed.',
+  )
+  .requiredOption('--engine <id>', 'engine id (its MMFLOW_ENGINE_ID)')
+  .requiredOption('--reason <text>', 'why (stored)')
+  .option('--by <name>', 'who kills (default: the OS user)')
+  .action(async (opts: { engine: string; reason: string; by?: string }) => {
+    const { runKillCommand } = await import('./kill.ts');
+    process.exitCode = await runKillCommand(opts);
+  });
+
+program
+  .command('resume')
+  .description('Lift the kill switch of an engine (DATABASE_URL).')
+  .requiredOption('--engine <id>', 'engine id (its MMFLOW_ENGINE_ID)')
+  .requiredOption('--by <name>', 'who resumes (stored)')
+  .requiredOption('--reason <text>', 'why (stored)')
+  .action(async (opts: { engine: string; by: string; reason: string }) => {
+    const { runResumeCommand } = await import('./resume.ts');
+    process.exitCode = await runResumeCommand(opts);
+  });
+
+program
   .command('worker')
   .description('Run a Temporal worker on task queue "mmflow" against TEMPORAL_ADDRESS and DATABASE_URL.')
   .option('--task-queue <name>', 'task queue to poll', 'mmflow')
