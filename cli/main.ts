@@ -233,6 +233,36 @@ study
     process.exitCode = await runStudyShowCommand(id, opts);
   });
 
+program
+  .command('exchange-sim')
+  .description(
+    'Serve recorded sessions as a local Binance spot / USDⓈ-M venue (REST + WebSocket, market data and trading) for ccxt; prints its URLs as one JSON line.',
+  )
+  .requiredOption('--session <prefix...>', 'recorded session prefix(es), one per symbol')
+  .option('--data <dir>', 'recorded data folder (default MMFLOW_DATA_DIR or ../shared/data)')
+  .option('--speed <n>', 'replay speed, x recorded pace', positiveNumber, 1)
+  .option('--loop', 'replay the sessions again when they end')
+  .option('--port <port>', 'TCP port (0 = any free port)', (v: string) => Math.trunc(positiveNumber(v)), 0)
+  .option('--host <host>', 'bind address', '127.0.0.1')
+  .option('--account <spec...>', 'KEY:SECRET:ASSET=amount,... (repeatable)')
+  .option('--accounts-file <file>', 'JSON file {"accounts":[{"apiKey","secret","balances":{...}}]}')
+  .option(
+    '--weight-per-minute <n>',
+    'spot request weight per API key per minute (429 beyond; USDⓈ-M: Binance default 2400)',
+    positiveNumber,
+    6000,
+  )
+  .option(
+    '--orders-per-10s <n>',
+    'spot new orders per API key per 10 s (429 beyond; USDⓈ-M: 300)',
+    positiveNumber,
+    100,
+  )
+  .action(async (opts: import('./exchange-sim.ts').ExchangeSimCommandOptions) => {
+    const { runExchangeSimCommand } = await import('./exchange-sim.ts');
+    process.exitCode = await runExchangeSimCommand(opts);
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
