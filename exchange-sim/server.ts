@@ -1,5 +1,5 @@
 /**
- * The simulator's network glue (node:http + the RFC 6455 endpoint of ./ws-socket.ts):
+ * The simulator's network glue (node:http, and `ws` for the WebSocket endpoints):
  *
  *   HTTP  /api/v3/…            spot REST (./spot-api.ts)
  *         /fapi/…              USDⓈ-M REST market data (./usdm-api.ts); anything else 404, empty body
@@ -11,6 +11,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Instrument } from '../core/instrument.ts';
 import type { ApiAnswer, ApiRequest } from './http-types.ts';
 import { NOT_FOUND } from './http-types.ts';
@@ -18,11 +19,14 @@ import { handleSpotRequest, type SpotContext } from './spot-api.ts';
 import { handleUsdmRequest, type UsdmContext } from './usdm-api.ts';
 import { StreamHub, StreamSubscriber } from './stream-hub.ts';
 import { forwardFuturesUserData, forwardUserData } from './user-stream.ts';
-import { acceptWebSocket } from './ws-socket.ts';
 import { WsApiSession } from './ws-api.ts';
 
 /** Largest request body read, bytes. */
 const MAX_BODY_BYTES = 1 << 20;
+/** Largest client WebSocket message accepted, bytes (Binance requests are tiny; larger: close 1009). */
+const MAX_MESSAGE_BYTES = 1 << 20;
+/** A client that lets this much unsent data pile up is disconnected (Binance drops slow consumers). */
+const MAX_BUFFERED_BYTES = 64 << 20;
 
 /** Everything the server serves. */
 export interface ServerContext {
@@ -43,6 +47,12 @@ export interface SimServer {
 /** A node:http server answering the simulator's endpoints (not yet listening). */
 export function createSimServer(ctx: ServerContext): SimServer {
   const upgraded = new Set<Duplex>();
+  // No compression (Binance streams are uncompressed); ping frames are answered by `ws` itself.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
   const server = createServer((req, res) => {
     void readBody(req)
       .then((body) => answer(ctx, req, body))
@@ -57,7 +67,7 @@ export function createSimServer(ctx: ServerContext): SimServer {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgraded.add(socket);
     socket.on('close', () => upgraded.delete(socket));
-    upgrade(ctx, req, socket, head);
+    upgrade(ctx, wss, req, socket, head);
   });
   return {
     server,
@@ -112,7 +122,13 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** Stream endpoints: spot `/ws…`, `/stream`; USDⓈ-M the same under `/fstream`, `/fstream/public`, `/fstream/market`. */
 const STREAM_PATH = /^(\/fstream(?:\/public|\/market|\/private)?)?\/(ws|stream)(?:\/(.*))?$/;
 
-function upgrade(ctx: ServerContext, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+function upgrade(
+  ctx: ServerContext,
+  wss: WebSocketServer,
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
   const m = STREAM_PATH.exec(path);
@@ -120,17 +136,26 @@ function upgrade(ctx: ServerContext, req: IncomingMessage, socket: Duplex, head:
     socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     return;
   }
-  const conn = acceptWebSocket(req, socket, head);
-  if (conn === undefined) return;
-  if (m === null) {
-    const session = new WsApiSession(
-      { accounts: ctx.spot.accounts, instrumentOf: ctx.instrumentOf, nowMs: ctx.spot.nowMs },
-      (t) => conn.send(t),
-    );
-    conn.onMessage = (t) => session.onMessage(t);
-    conn.onClose = () => session.close();
-    return;
-  }
+  // `ws` answers 400 to a request that is not a WebSocket handshake.
+  wss.handleUpgrade(req, socket, head, (ws) => {
+    if (m === null) serveWsApi(ctx, ws);
+    else serveStreams(ctx, ws, m, url);
+  });
+}
+
+/** The spot WebSocket API (`/ws-api/v3`). */
+function serveWsApi(ctx: ServerContext, ws: WebSocket): void {
+  const session = new WsApiSession(
+    { accounts: ctx.spot.accounts, instrumentOf: ctx.instrumentOf, nowMs: ctx.spot.nowMs },
+    textSender(ws),
+  );
+  onText(ws, (t) => session.onMessage(t));
+  ws.on('close', () => session.close());
+}
+
+/** Market (and listen-key user-data) streams; `m` is the match of `STREAM_PATH`. */
+function serveStreams(ctx: ServerContext, ws: WebSocket, m: RegExpExecArray, url: URL): void {
+  const conn = { send: textSender(ws) };
   const spot = m[1] === undefined;
   const isWs = m[2] === 'ws';
   const hub = spot ? ctx.spotHub : ctx.usdmHub;
@@ -149,11 +174,32 @@ function upgrade(ctx: ServerContext, req: IncomingMessage, socket: Duplex, head:
     else stops.push(stop);
   }
   hub.subscribe(sub, names);
-  conn.onMessage = (t) => conn.send(hub.handleRequest(sub, t));
-  conn.onClose = () => {
+  onText(ws, (t) => conn.send(hub.handleRequest(sub, t)));
+  ws.on('close', () => {
     hub.remove(sub);
     for (const stop of stops) stop();
+  });
+}
+
+/** Sends text frames while the connection is open; a client this far behind is dropped. */
+function textSender(ws: WebSocket): (text: string) => void {
+  return (text) => {
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.terminate();
+    else ws.send(text);
   };
+}
+
+/** Calls `handle` with every client message (binary ones decoded as UTF-8, as text). */
+function onText(ws: WebSocket, handle: (text: string) => void): void {
+  // A protocol error (bad frame, message over maxPayload) closes the connection; 'close' follows.
+  ws.on('error', () => {});
+  ws.on('message', (data: RawData) => handle(rawText(data)));
+}
+
+function rawText(data: RawData): string {
+  const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+  return buf.toString('utf8');
 }
 
 type Send = (ev: Record<string, unknown>) => void;
