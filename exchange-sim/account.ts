@@ -9,12 +9,12 @@
  * Fees are charged in the quote asset (the core's `feeQuote`), on both sides.
  */
 import { quotePerTickLot } from '../core/sim/fees.ts';
-import { SimulatedVenue } from '../core/sim/simulated-venue.ts';
 import type { VenueReport } from '../core/engine/venue-port.ts';
 import { apiErrors } from './api-error.ts';
 import { assetsOf } from './market-wire.ts';
 import type { SymbolReplay } from './symbol-replay.ts';
-import { isOpen, type IdSource, type OrderEvent, type OrderRecord, type PlaceRequest } from './orders.ts';
+import type { IdSource, OrderEvent, OrderRecord, PlaceRequest } from './orders.ts';
+import { SimAccount } from './sim-account.ts';
 
 /** One asset's balance, asset units (floats: display only, rounded to 8 decimals on the wire). */
 export interface Balance {
@@ -28,19 +28,8 @@ export interface AccountListener {
 }
 
 /** One account; see the module doc. */
-export class Account {
-  readonly apiKey: string;
-  /** HMAC secret of the API key. */
-  readonly secret: string;
+export class Account extends SimAccount<AccountListener> {
   readonly balances = new Map<string, Balance>();
-  private readonly orders = new Map<number, OrderRecord>();
-  private readonly venues = new Map<string, SimulatedVenue>();
-  private readonly replays: ReadonlyMap<string, SymbolReplay>;
-  private readonly listeners = new Set<AccountListener>();
-  private readonly nowMs: () => number;
-  private readonly ids: IdSource;
-  /** Reports of the request being made (venue reports are synchronous with processUntil). */
-  private lastReport: VenueReport | undefined;
 
   constructor(
     apiKey: string,
@@ -50,35 +39,8 @@ export class Account {
     ids: IdSource,
     nowMs: () => number,
   ) {
-    this.apiKey = apiKey;
-    this.secret = secret;
-    this.replays = replays;
-    this.ids = ids;
-    this.nowMs = nowMs;
+    super(apiKey, secret, replays, ids, nowMs);
     for (const [asset, free] of Object.entries(balances)) this.balances.set(asset, { free, locked: 0 });
-    for (const replay of replays.values()) {
-      const venue = new SimulatedVenue({
-        clock: replay.clock,
-        book: replay.book,
-        entryLatencyUs: 0,
-        cancelLatencyUs: 0,
-        makerFeeBps: replay.instrument.makerFeeBps,
-        quotePerTickLot: quotePerTickLot(replay.instrument),
-        onReport: (r) => this.onReport(replay.symbol, r),
-      });
-      this.venues.set(replay.symbol, venue);
-      replay.addDriver(venue);
-    }
-  }
-
-  /** Number of user-data subscribers (open user streams). */
-  get subscribers(): number {
-    return this.listeners.size;
-  }
-
-  addListener(l: AccountListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
   }
 
   /**
@@ -86,10 +48,8 @@ export class Account {
    * @throws ApiError -2010 (duplicate client id, insufficient balance, would cross the book).
    */
   place(req: PlaceRequest): OrderRecord {
-    const { venue, replay } = this.venueOf(req.symbol);
-    for (const o of this.orders.values()) {
-      if (o.clientOrderId === req.clientOrderId && isOpen(o)) throw apiErrors.duplicateOrder();
-    }
+    const { replay } = this.venueOf(req.symbol);
+    if (this.hasOpenClientId(req.clientOrderId)) throw apiErrors.duplicateOrder();
     const { base, quote } = assetsOf(req.symbol);
     const notional = req.priceTicks * req.sizeLots * quotePerTickLot(replay.instrument);
     const size = req.sizeLots * lotValueOf(replay);
@@ -97,81 +57,14 @@ export class Account {
     const amount = req.side === 'bid' ? notional : size;
     const bal = this.balance(asset);
     if (bal.free + 1e-9 < amount) throw apiErrors.insufficientBalance();
-    const now = this.nowMs();
-    const order: OrderRecord = {
-      symbol: req.symbol,
-      orderId: this.ids.nextOrderId(),
-      clientOrderId: req.clientOrderId,
-      side: req.side,
-      type: req.type,
-      priceTicks: req.priceTicks,
-      origLots: req.sizeLots,
-      executedLots: 0,
-      cumQuote: 0,
-      status: 'NEW',
-      timeMs: now,
-      updateTimeMs: now,
-    };
-    this.lastReport = undefined;
-    this.orders.set(order.orderId, order);
-    venue.submit({
-      type: 'place',
-      clientOrderId: String(order.orderId),
-      side: req.side,
-      priceTicks: req.priceTicks,
-      sizeLots: req.sizeLots,
-    });
-    venue.processUntil(replay.clock.nowUs());
-    if (this.takeReport()?.type !== 'accepted') {
-      // The core's post-only arrival check: Binance answers -2010 and keeps no order.
-      this.orders.delete(order.orderId);
-      throw apiErrors.wouldTake();
-    }
+    const order = this.newRecord(req, req.type);
+    // The core's post-only arrival check: Binance answers -2010 and keeps no order.
+    if (!this.submitPlace(order)) throw apiErrors.wouldTake();
     bal.free -= amount;
     bal.locked += amount;
-    this.emitOrder({ order, execType: 'NEW' }, now);
-    this.emitBalances([asset], now);
+    this.emitOrder({ order, execType: 'NEW' }, order.timeMs);
+    this.emitBalances([asset], order.timeMs);
     return order;
-  }
-
-  /** Cancels an open order. @throws ApiError -2011 if it is unknown or no longer open. */
-  cancel(symbol: string, orderId: number | undefined, clientOrderId: string | undefined): OrderRecord {
-    const { venue, replay } = this.venueOf(symbol);
-    const order = this.findOrder(symbol, orderId, clientOrderId);
-    if (order === undefined || !isOpen(order)) throw apiErrors.unknownOrderCancel();
-    this.lastReport = undefined;
-    venue.submit({ type: 'cancel', clientOrderId: String(order.orderId), side: order.side });
-    venue.processUntil(replay.clock.nowUs());
-    if (this.takeReport()?.type !== 'canceled') throw apiErrors.unknownOrderCancel();
-    return order;
-  }
-
-  /** Cancels every open order of `symbol`; @returns them (empty if none). */
-  cancelAll(symbol: string): OrderRecord[] {
-    return this.openOrders(symbol).map((o) => this.cancel(symbol, o.orderId, undefined));
-  }
-
-  /** Open orders, of one symbol or all, oldest first. */
-  openOrders(symbol: string | undefined): OrderRecord[] {
-    return [...this.orders.values()].filter(
-      (o) => isOpen(o) && (symbol === undefined || o.symbol === symbol),
-    );
-  }
-
-  /** An order by id or client id (open or closed); undefined if unknown. */
-  findOrder(
-    symbol: string,
-    orderId: number | undefined,
-    clientOrderId: string | undefined,
-  ): OrderRecord | undefined {
-    if (orderId !== undefined) {
-      const o = this.orders.get(orderId);
-      return o?.symbol === symbol ? o : undefined;
-    }
-    let found: OrderRecord | undefined;
-    for (const o of this.orders.values())
-      if (o.symbol === symbol && o.clientOrderId === clientOrderId) found = o;
-    return found;
   }
 
   /** The balance of `asset` (created at 0 when first touched). */
@@ -184,24 +77,9 @@ export class Account {
     return b;
   }
 
-  /** The report the last synchronous `processUntil` delivered (read once). */
-  private takeReport(): VenueReport | undefined {
-    const r = this.lastReport;
-    this.lastReport = undefined;
-    return r;
-  }
-
-  private venueOf(symbol: string): { venue: SimulatedVenue; replay: SymbolReplay } {
-    const venue = this.venues.get(symbol);
-    const replay = this.replays.get(symbol);
-    if (venue === undefined || replay === undefined) throw apiErrors.invalidSymbol();
-    return { venue, replay };
-  }
-
-  private onReport(symbol: string, r: VenueReport): void {
-    this.lastReport = r;
-    const replay = this.replays.get(symbol);
-    if (replay === undefined || (r.type !== 'fill' && r.type !== 'canceled')) return;
+  protected onReport(replay: SymbolReplay, r: VenueReport): void {
+    if (r.type !== 'fill' && r.type !== 'canceled') return;
+    const symbol = replay.symbol;
     const id = Number(r.type === 'fill' ? r.fill.clientOrderId : r.clientOrderId);
     const order = this.orders.get(id);
     if (order === undefined) return;

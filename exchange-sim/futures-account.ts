@@ -10,10 +10,10 @@
  * exceed wallet + unrealised PnL, else -2019.
  */
 import { quotePerTickLot } from '../core/sim/fees.ts';
-import { SimulatedVenue } from '../core/sim/simulated-venue.ts';
 import type { VenueReport } from '../core/engine/venue-port.ts';
 import { ApiError, apiErrors } from './api-error.ts';
-import { isOpen, type IdSource, type OrderEvent, type OrderRecord, type PlaceRequest } from './orders.ts';
+import type { IdSource, OrderEvent, OrderRecord, PlaceRequest } from './orders.ts';
+import { SimAccount } from './sim-account.ts';
 import type { SymbolReplay } from './symbol-replay.ts';
 
 /** One-way position: signed lots (+ long), entry price in ticks (float mean), realised PnL in quote. */
@@ -33,21 +33,12 @@ export type FuturesTif = 'GTC' | 'GTX';
 
 const DEFAULT_LEVERAGE = 20;
 
-export class FuturesAccount {
-  readonly apiKey: string;
-  readonly secret: string;
+export class FuturesAccount extends SimAccount<FuturesListener> {
   /** Wallet balance, quote currency (USDT). */
   walletQuote: number;
   readonly leverage: number;
   readonly positions = new Map<string, Position>();
   readonly tif = new Map<number, FuturesTif>();
-  private readonly orders = new Map<number, OrderRecord>();
-  private readonly venues = new Map<string, SimulatedVenue>();
-  private readonly replays: ReadonlyMap<string, SymbolReplay>;
-  private readonly listeners = new Set<FuturesListener>();
-  private readonly ids: IdSource;
-  private readonly nowMs: () => number;
-  private lastReport: VenueReport | undefined;
 
   constructor(
     apiKey: string,
@@ -58,37 +49,12 @@ export class FuturesAccount {
     nowMs: () => number,
     leverage = DEFAULT_LEVERAGE,
   ) {
-    this.apiKey = apiKey;
-    this.secret = secret;
+    super(apiKey, secret, replays, ids, nowMs);
     this.walletQuote = walletQuote;
-    this.replays = replays;
-    this.ids = ids;
-    this.nowMs = nowMs;
     this.leverage = leverage;
     for (const replay of replays.values()) {
-      const venue = new SimulatedVenue({
-        clock: replay.clock,
-        book: replay.book,
-        entryLatencyUs: 0,
-        cancelLatencyUs: 0,
-        makerFeeBps: replay.instrument.makerFeeBps,
-        quotePerTickLot: quotePerTickLot(replay.instrument),
-        onReport: (r) => this.onReport(replay, r),
-      });
-      this.venues.set(replay.symbol, venue);
-      replay.addDriver(venue);
       this.positions.set(replay.symbol, { amountLots: 0, entryTicks: 0, realizedQuote: 0 });
     }
-  }
-
-  /** Number of user-data subscribers (open private streams). */
-  get subscribers(): number {
-    return this.listeners.size;
-  }
-
-  addListener(l: FuturesListener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
   }
 
   /**
@@ -96,44 +62,17 @@ export class FuturesAccount {
    * take: the fill model is post-only), -4015 (duplicate client id).
    */
   place(req: PlaceRequest, tif: FuturesTif): OrderRecord {
-    const { venue, replay } = this.venueOf(req.symbol);
-    for (const o of this.orders.values()) {
-      if (o.clientOrderId === req.clientOrderId && isOpen(o)) {
-        throw new ApiError(400, -4015, 'Client order id is not valid.');
-      }
+    const { replay } = this.venueOf(req.symbol);
+    if (this.hasOpenClientId(req.clientOrderId)) {
+      throw new ApiError(400, -4015, 'Client order id is not valid.');
     }
     const notional = req.priceTicks * req.sizeLots * quotePerTickLot(replay.instrument);
     if (this.initialMarginQuote() + notional / this.leverage > this.equityQuote() + 1e-9) {
       throw new ApiError(400, -2019, 'Margin is insufficient.');
     }
-    const now = this.nowMs();
-    const order: OrderRecord = {
-      symbol: req.symbol,
-      orderId: this.ids.nextOrderId(),
-      clientOrderId: req.clientOrderId,
-      side: req.side,
-      type: 'LIMIT',
-      priceTicks: req.priceTicks,
-      origLots: req.sizeLots,
-      executedLots: 0,
-      cumQuote: 0,
-      status: 'NEW',
-      timeMs: now,
-      updateTimeMs: now,
-    };
-    this.orders.set(order.orderId, order);
+    const order = this.newRecord(req, 'LIMIT');
     this.tif.set(order.orderId, tif);
-    this.lastReport = undefined;
-    venue.submit({
-      type: 'place',
-      clientOrderId: String(order.orderId),
-      side: req.side,
-      priceTicks: req.priceTicks,
-      sizeLots: req.sizeLots,
-    });
-    venue.processUntil(replay.clock.nowUs());
-    if (this.takeReport()?.type !== 'accepted') {
-      this.orders.delete(order.orderId);
+    if (!this.submitPlace(order)) {
       throw tif === 'GTX'
         ? new ApiError(
             400,
@@ -142,45 +81,8 @@ export class FuturesAccount {
           )
         : apiErrors.wouldTake();
     }
-    this.emitOrder({ order, execType: 'NEW' }, 0, now);
+    this.emitOrder({ order, execType: 'NEW' }, 0, order.timeMs);
     return order;
-  }
-
-  /** Cancels an open order. @throws ApiError -2011 if unknown or closed. */
-  cancel(symbol: string, orderId: number | undefined, clientOrderId: string | undefined): OrderRecord {
-    const { venue, replay } = this.venueOf(symbol);
-    const order = this.findOrder(symbol, orderId, clientOrderId);
-    if (order === undefined || !isOpen(order)) throw apiErrors.unknownOrderCancel();
-    this.lastReport = undefined;
-    venue.submit({ type: 'cancel', clientOrderId: String(order.orderId), side: order.side });
-    venue.processUntil(replay.clock.nowUs());
-    if (this.takeReport()?.type !== 'canceled') throw apiErrors.unknownOrderCancel();
-    return order;
-  }
-
-  cancelAll(symbol: string): OrderRecord[] {
-    return this.openOrders(symbol).map((o) => this.cancel(symbol, o.orderId, undefined));
-  }
-
-  openOrders(symbol: string | undefined): OrderRecord[] {
-    return [...this.orders.values()].filter(
-      (o) => isOpen(o) && (symbol === undefined || o.symbol === symbol),
-    );
-  }
-
-  findOrder(
-    symbol: string,
-    orderId: number | undefined,
-    clientOrderId: string | undefined,
-  ): OrderRecord | undefined {
-    if (orderId !== undefined) {
-      const o = this.orders.get(orderId);
-      return o?.symbol === symbol ? o : undefined;
-    }
-    let found: OrderRecord | undefined;
-    for (const o of this.orders.values())
-      if (o.symbol === symbol && o.clientOrderId === clientOrderId) found = o;
-    return found;
   }
 
   /** Unrealised PnL of a position at the replay's mid (or entry if the book is one-sided), quote. */
@@ -219,21 +121,7 @@ export class FuturesAccount {
     return r === undefined ? 0 : quotePerTickLot(r.instrument);
   }
 
-  private takeReport(): VenueReport | undefined {
-    const r = this.lastReport;
-    this.lastReport = undefined;
-    return r;
-  }
-
-  private venueOf(symbol: string): { venue: SimulatedVenue; replay: SymbolReplay } {
-    const venue = this.venues.get(symbol);
-    const replay = this.replays.get(symbol);
-    if (venue === undefined || replay === undefined) throw apiErrors.invalidSymbol();
-    return { venue, replay };
-  }
-
-  private onReport(replay: SymbolReplay, r: VenueReport): void {
-    this.lastReport = r;
+  protected onReport(replay: SymbolReplay, r: VenueReport): void {
     if (r.type !== 'fill' && r.type !== 'canceled') return;
     const order = this.orders.get(Number(r.type === 'fill' ? r.fill.clientOrderId : r.clientOrderId));
     if (order === undefined) return;

@@ -13,13 +13,14 @@
 import type { Instrument } from '../core/instrument.ts';
 import type { Account } from './account.ts';
 import type { OrderType } from './orders.ts';
-import { ApiError, apiErrors } from './api-error.ts';
-import { answerOf, NOT_FOUND, paramsOf, type ApiAnswer, type ApiRequest } from './http-types.ts';
+import { apiErrors } from './api-error.ts';
+import type { ApiAnswer, ApiRequest } from './http-types.ts';
 import type { ListenKeys } from './listen-keys.ts';
 import { depthLimit, minNotionalQuote, spotExchangeInfo } from './market-wire.ts';
 import { accountWire, cancelOrderWire, newOrderWire, queryOrderWire } from './order-wire.ts';
-import { errorAnswer, orderRef, replayFrom, steps } from './request-params.ts';
+import { orderRef, replayFrom, steps } from './request-params.ts';
 import { BINANCE_SPOT_LIMITS, spotWeight, type RateLimiter } from './rate-limits.ts';
+import { dispatchRequest, type RouteHandler } from './rest-dispatch.ts';
 import { requireApiKey, verifySignedRequest } from './signing.ts';
 import type { SymbolReplay } from './symbol-replay.ts';
 
@@ -36,9 +37,7 @@ export interface SpotContext {
   readonly limiter?: RateLimiter;
 }
 
-type Handler = (ctx: SpotContext, req: ApiRequest, params: URLSearchParams) => unknown;
-
-const routes: Readonly<Record<string, Handler>> = {
+const routes: Readonly<Record<string, RouteHandler<SpotContext>>> = {
   'GET /api/v3/ping': () => ({}),
   'GET /api/v3/time': (ctx) => ({ serverTime: ctx.nowMs() }),
   'GET /api/v3/exchangeInfo': (ctx, _req, p) =>
@@ -101,24 +100,7 @@ const routes: Readonly<Record<string, Handler>> = {
  * charging its weight to the caller's rate-limit bucket (the API key, else the client address).
  */
 export function handleSpotRequest(ctx: SpotContext, req: ApiRequest): ApiAnswer {
-  const handler = routes[`${req.method} ${req.path}`];
-  if (handler === undefined) return NOT_FOUND;
-  const params = paramsOf(req);
-  let headers: Record<string, string> = {};
-  try {
-    if (ctx.limiter !== undefined) {
-      const bucket = req.apiKeyHeader ?? `address:${req.clientAddress ?? ''}`;
-      const isOrder = req.method === 'POST' && req.path === '/api/v3/order';
-      const used = ctx.limiter.charge(bucket, spotWeight(req.method, req.path, params), isOrder, ctx.nowMs());
-      headers = { 'X-MBX-USED-WEIGHT-1M': String(used.usedWeight1m) };
-      if (used.orderCount10s !== undefined) headers['X-MBX-ORDER-COUNT-10S'] = String(used.orderCount10s);
-    }
-    return answerOf(200, handler(ctx, req, params), headers);
-  } catch (err) {
-    if (!(err instanceof ApiError)) throw err;
-    const a = errorAnswer(err);
-    return answerOf(a.status, a.body, { ...headers, ...a.headers });
-  }
+  return dispatchRequest({ routes, orderPath: '/api/v3/order', weight: spotWeight }, ctx, req);
 }
 
 function signed(ctx: SpotContext, req: ApiRequest, p: URLSearchParams): Account {
