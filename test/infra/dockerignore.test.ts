@@ -21,6 +21,7 @@ const RUNTIME_FOLDERS = [
   'config',
   'core',
   'db',
+  'exchange-sim',
   'infra',
   'ml',
   'native',
