@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MissingRequirement, servicesRequired, skipWithout } from '../setup/require.ts';
 
 describe('skipWithout (what a test does when its service, binary or data file is missing)', () => {
@@ -7,11 +7,20 @@ describe('skipWithout (what a test does when its service, binary or data file is
     expect(skipWithout(undefined, 'some tests', { MMFLOW_REQUIRE_SERVICES: '1' })).toBe(false);
   });
 
-  it('skips when something is missing and the run does not require it', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('skips when something is missing and the run does not require it, saying so in one line', () => {
+    const stderr = vi.spyOn(process.stderr, 'write').mockReturnValue(true);
     expect(skipWithout('the temporal CLI', 'the dev-server test', {})).toBe(true);
     expect(skipWithout('the temporal CLI', 'the dev-server test', { MMFLOW_REQUIRE_SERVICES: '0' })).toBe(
       true,
     );
+    expect(stderr.mock.calls.map(([line]) => String(line))).toEqual([
+      'skipped: the dev-server test: the temporal CLI (set MMFLOW_REQUIRE_SERVICES=1 to fail instead)\n',
+      'skipped: the dev-server test: the temporal CLI (set MMFLOW_REQUIRE_SERVICES=1 to fail instead)\n',
+    ]);
   });
 
   it('fails, naming the tests and what is missing, under MMFLOW_REQUIRE_SERVICES=1', () => {
