@@ -4,8 +4,7 @@
  * before the next event, so the run's KPIs equal `runBacktestAsync`'s; without a loader the run is
  * refused before it starts.
  */
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dataDir } from '../../app/paths.ts';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBacktestAsync } from '../../core/backtest/backtester.ts';
@@ -26,8 +25,7 @@ import { listSessions, loadSessionEvents } from '../../venues/binance/recorded.t
 import { instrumentForSession } from '../../venues/instruments.ts';
 import { testServices } from '../setup/services.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATA_DIR = resolve(REPO_ROOT, process.env['MMFLOW_DATA_DIR'] ?? '../shared/data');
+const DATA_DIR = dataDir();
 const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
 const PARAMS: AsV15Params = {
   ...DEFAULT_AS_V15_BTCUSDT_SPOT,

@@ -6,10 +6,9 @@
  * logged (throttled; fields only, no log text). The pull itself is pinned by the engine's unit test
  * (test/core/engine/quoting-engine.test.ts).
  */
+import { dataDir } from '../../app/paths.ts';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../core/ports.ts';
 import { InvariantViolation } from '../../core/errors.ts';
 import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../../core/quoting/model-params.ts';
@@ -45,8 +44,7 @@ vi.mock('../../core/quoting/factory.ts', async (importOriginal) => {
   };
 });
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATA_DIR = resolve(REPO_ROOT, process.env['MMFLOW_DATA_DIR'] ?? '../shared/data');
+const DATA_DIR = dataDir();
 const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
 
 let db: Pool;

@@ -3,10 +3,10 @@
  * and the real recorded spot BTCUSDT session. No sleeps: recorded pacing runs on a fake clock whose
  * sleeper advances it, and the checks that must happen mid-run run inside that sleeper.
  */
+import { dataDir } from '../../app/paths.ts';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +25,7 @@ import { listSessions, loadSessionEvents } from '../../venues/binance/recorded.t
 import { instrumentForSession } from '../../venues/instruments.ts';
 import { testServices } from '../setup/services.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATA_DIR = resolve(REPO_ROOT, process.env['MMFLOW_DATA_DIR'] ?? '../shared/data');
+const DATA_DIR = dataDir();
 const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
 const LATENCY_US = 5_000;
 

@@ -4,9 +4,8 @@
  * with good, bad and missing tokens. Recorded pacing runs on a fake clock whose sleeper advances it;
  * the checks that must happen mid-run run inside that sleeper, polling with a deadline.
  */
+import { dataDir } from '../../app/paths.ts';
 import { randomUUID } from 'node:crypto';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../core/ports.ts';
@@ -20,8 +19,7 @@ import { runQuotingEngine } from '../../native/engine-process.ts';
 import { runCli } from '../cli/run-cli.ts';
 import { testServices } from '../setup/services.ts';
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DATA_DIR = resolve(REPO_ROOT, process.env['MMFLOW_DATA_DIR'] ?? '../shared/data');
+const DATA_DIR = dataDir();
 const SESSION = 'binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z';
 const TOKEN = 'test-kill-token-0123456789';
 
