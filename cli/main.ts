@@ -71,6 +71,10 @@ program
   .option('--data-dir <dir>', 'recorded data folder (default MMFLOW_DATA_DIR or ../shared/data)')
   .option('--venue <venue>', 'binance-spot | binance-usdm (paper/live)')
   .option('--symbol <symbol>', 'exchange symbol, e.g. BTCUSDT (paper/live)')
+  .option(
+    '--exchange-url <url>',
+    "http://host:port of a server speaking Binance's protocol, e.g. mmflow exchange-sim (paper/live)",
+  )
   .option('--order-latency-us <us>', 'simulated order-entry latency (replay/paper)')
   .option('--cancel-latency-us <us>', 'simulated cancel latency (replay/paper)')
   .option('--flush-interval-ms <ms>', 'how often quotes/orders/fills are written to PostgreSQL')

@@ -5,7 +5,7 @@
  * Environment variables: MMFLOW_MODE, MMFLOW_SESSION, MMFLOW_DATA_DIR, MMFLOW_VENUE, MMFLOW_SYMBOL,
  * MMFLOW_MODEL, MMFLOW_PACE, MMFLOW_HTTP_HOST, MMFLOW_HTTP_PORT, MMFLOW_DATABASE_URL (or DATABASE_URL),
  * MMFLOW_FLUSH_INTERVAL_MS, MMFLOW_ORDER_LATENCY_US, MMFLOW_CANCEL_LATENCY_US, MMFLOW_STARTUP_GRACE_MS,
- * MMFLOW_CANCEL_DEADLINE_MS; risk (docs/adr/0011-risk-layer.md): MMFLOW_ENGINE_ID, MMFLOW_RISK_LIMITS (JSON)
+ * MMFLOW_CANCEL_DEADLINE_MS, MMFLOW_EXCHANGE_URL; risk (docs/adr/0011-risk-layer.md): MMFLOW_ENGINE_ID, MMFLOW_RISK_LIMITS (JSON)
  * or MMFLOW_RISK_LIMITS_FILE, MMFLOW_KILL_TOKEN or MMFLOW_KILL_TOKEN_FILE, MMFLOW_KILL_POLL_MS; for `live` only:
  * MMFLOW_API_KEY / MMFLOW_API_KEY_FILE and MMFLOW_API_SECRET / MMFLOW_API_SECRET_FILE. Credentials are
  * never accepted on the command line (they would show in `ps`).
@@ -79,6 +79,11 @@ export interface EngineConfig {
   readonly killToken: Secret | undefined;
   /** How often the engine reads its kill-switch latch in PostgreSQL, wall ms. */
   readonly killPollMs: number;
+  /**
+   * Base URL of a server speaking Binance's protocol (`mmflow exchange-sim`), `http://host:port`;
+   * undefined = Binance itself (native/venues/endpoints.ts). Paper and live only.
+   */
+  readonly exchangeUrl: string | undefined;
 }
 
 /** Options as the CLI hands them over (strings or numbers; undefined = not given). */
@@ -100,6 +105,7 @@ export interface EngineCliOptions {
   readonly cancelDeadlineMs?: string | number | undefined;
   readonly engineId?: string | undefined;
   readonly killPollMs?: string | number | undefined;
+  readonly exchangeUrl?: string | undefined;
 }
 
 /** Invalid configuration: `details.field` names the offending field (never its value if secret). */
@@ -124,7 +130,10 @@ const schema = z.object({
   mode: z.enum(['replay', 'paper', 'live']),
   session: z.string().min(1).optional(),
   dataDir: z.string().min(1),
-  venue: z.enum(['binance-spot', 'binance-usdm']).optional(),
+  venue: z
+    .enum(['binance-spot', 'binance-usdm', 'binance', 'binanceusdm'])
+    .transform((v) => (v === 'binance' ? 'binance-spot' : v === 'binanceusdm' ? 'binance-usdm' : v))
+    .optional(),
   symbol: z
     .string()
     .regex(/^[A-Z0-9]{2,30}$/, 'expected an exchange symbol like BTCUSDT')
@@ -144,6 +153,11 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'expected 1-200 letters, digits, ".", "_", ":" or "-"')
     .optional(),
   killPollMs: z.coerce.number().int().min(50).max(60_000),
+  exchangeUrl: z
+    .string()
+    .regex(/^https?:\/\/[^/?#@\s]+\/?$/, 'expected http://host:port (no path, query or credentials)')
+    .transform((u) => u.replace(/\/$/, ''))
+    .optional(),
 });
 
 type SchemaField = keyof z.infer<typeof schema>;
@@ -167,6 +181,7 @@ const SOURCES: Record<SchemaField, string> = {
   cancelDeadlineMs: '--cancel-deadline-ms / MMFLOW_CANCEL_DEADLINE_MS',
   engineId: 'MMFLOW_ENGINE_ID',
   killPollMs: 'MMFLOW_KILL_POLL_MS',
+  exchangeUrl: '--exchange-url / MMFLOW_EXCHANGE_URL',
 };
 
 function isSchemaField(key: string): key is SchemaField {
@@ -217,6 +232,7 @@ export function parseEngineConfig(
     cancelDeadlineMs: pick(cli.cancelDeadlineMs, 'MMFLOW_CANCEL_DEADLINE_MS') ?? 5_000,
     engineId: pick(cli.engineId, 'MMFLOW_ENGINE_ID'),
     killPollMs: pick(cli.killPollMs, 'MMFLOW_KILL_POLL_MS') ?? 1_000,
+    exchangeUrl: pick(cli.exchangeUrl, 'MMFLOW_EXCHANGE_URL'),
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -231,6 +247,8 @@ export function parseEngineConfig(
   if (c.mode === 'replay' && c.session === undefined) {
     throw new ConfigError('session', SOURCES.session, 'is required in replay mode');
   }
+  if (c.mode === 'replay' && c.exchangeUrl !== undefined)
+    throw new ConfigError('exchangeUrl', SOURCES.exchangeUrl, 'is for paper and live modes only');
   if (c.mode !== 'replay') {
     if (c.venue === undefined) throw new ConfigError('venue', SOURCES.venue, `is required in ${c.mode} mode`);
     if (c.symbol === undefined)
@@ -257,6 +275,7 @@ export function parseEngineConfig(
     riskLimits: readRiskLimits(env, readSecretFile),
     killToken: readKillToken(env, readSecretFile),
     killPollMs: c.killPollMs,
+    exchangeUrl: c.exchangeUrl,
   };
 }
 

@@ -159,10 +159,9 @@ export async function buildRuntime(
     };
   }
 
-  const exchange = (o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials)))(
-    instrument,
-    config,
-  );
+  const exchange = (
+    o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials, cfg.exchangeUrl))
+  )(instrument, config);
   await exchange.loadMarkets();
   const feed = new CcxtMarketFeed({
     client: exchange,

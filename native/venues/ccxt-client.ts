@@ -7,6 +7,7 @@ import type { Instrument } from '../../core/instrument.ts';
 import type { ApiCredentials } from '../config.ts';
 import type { CcxtMarketClient } from '../feeds/ccxt-feed.ts';
 import type { CcxtTradingClient } from './ccxt-venue.ts';
+import { venueEndpoints } from './endpoints.ts';
 import { withExchangeErrors } from './exchange-errors.ts';
 
 /** The ccxt surface the engine uses: market streams, trading, and closing the websockets. */
@@ -20,17 +21,24 @@ export interface CcxtClient extends CcxtMarketClient, CcxtTradingClient {
 /**
  * A new ccxt pro client for the instrument's venue.
  * @param credentials required to trade (live); omitted for market data only (paper).
+ * @param exchangeUrl base URL of a server speaking Binance's protocol (`mmflow exchange-sim`);
+ *   undefined = Binance itself.
  * @returns the client behind `withExchangeErrors`: every error it throws is mapped and redacted.
  */
 export function createCcxtClient(
   instrument: Instrument,
   credentials: ApiCredentials | undefined,
+  exchangeUrl?: string,
 ): CcxtClient {
   const auth =
     credentials === undefined
       ? {}
       : { apiKey: credentials.apiKey.reveal(), secret: credentials.apiSecret.reveal() };
-  const options = { enableRateLimit: true, ...auth };
+  const options = {
+    ...venueEndpoints(instrument.venue, exchangeUrl).ccxtOptions,
+    enableRateLimit: true,
+    ...auth,
+  };
   const client =
     instrument.venue === 'binance-usdm' ? new pro.binanceusdm(options) : new pro.binance(options);
   const secrets = credentials === undefined ? [] : [credentials.apiKey, credentials.apiSecret];
