@@ -19,7 +19,8 @@
  * once a second, with the count since the last log; the rest is in the counters, the summary and
  * /healthz).
  *
- * Risk (docs/adr/0011-risk-layer.md): the engine's risk gate gets `config.riskLimits`; before the first
+ * Risk (docs/adr/0011-risk-layer.md): the engine's risk gate gets the model version's `riskLimits`
+ * combined with `config.riskLimits`, the tighter winning (`combineRiskLimits`); before the first
  * event the process reads its kill-switch latch (engine id `config.engineId`) and, if killed, halts the
  * engine, so a killed engine never quotes after a restart; then it polls the latch every
  * `killPollMs` (kill → halt and cancel all; resume → lift). `POST /kill` (bearer token) halts at once
@@ -57,6 +58,7 @@ import {
 } from './run-store.ts';
 import type { RiskEventRecord } from '../db/repositories/risk-state.ts';
 import { LATCHED_REASONS } from '../core/risk/risk-state.ts';
+import { combineRiskLimits, NO_RISK_LIMITS } from '../core/risk/risk-limits.ts';
 import { systemSleep } from './system-clock.ts';
 import type { CcxtClient } from './venues/ccxt-client.ts';
 import type { AlphaParams } from '../core/quoting/model-params.ts';
@@ -189,7 +191,9 @@ class EngineRunner {
         loadAlphaModel: deps.loadAlphaModel,
       });
       this.driver = runtime.driver;
-      runtime.driver.engine.risk.setLimits(config.riskLimits);
+      runtime.driver.engine.risk.setLimits(
+        combineRiskLimits(resolved.params.riskLimits ?? NO_RISK_LIMITS, config.riskLimits),
+      );
       await this.store.startRun({
         runId,
         mode: config.mode,

@@ -9,6 +9,7 @@
  */
 
 import { z } from 'zod';
+import { RiskLimitsSchema } from '../risk/risk-limits.ts';
 import { MAX_HALF_SPREAD_BPS_LIMIT } from './quote-bounds.ts';
 
 const positiveFinite = z.number().positive().finite();
@@ -52,6 +53,12 @@ const asCommonFields = {
    * (tick 0.1) and ≈ 28,000 on spot (tick 0.01), far beyond any spread of the default models.
    */
   maxHalfSpreadBps: z.number().positive().max(MAX_HALF_SPREAD_BPS_LIMIT).optional(),
+  /**
+   * Risk limits the version carries (core/risk/risk-limits.ts, docs/adr/0011-risk-layer.md); absent:
+   * none from the model. The engine combines them with its config's, the tighter winning
+   * (`combineRiskLimits`).
+   */
+  riskLimits: RiskLimitsSchema.optional(),
 };
 
 /**

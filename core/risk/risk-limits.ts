@@ -124,3 +124,38 @@ export function parseRiskLimits(input: unknown, where: string): RiskLimits {
 
 /** No limit at all: the gate passes every intent through (backtests, unless told otherwise). */
 export const NO_RISK_LIMITS: RiskLimits = parseRiskLimits({}, 'NO_RISK_LIMITS');
+
+/** Upper limits combined by taking the smaller (tighter) value. */
+const UPPER_LIMITS = [
+  'maxInventoryLots',
+  'maxInventoryNotionalQuote',
+  'softInventoryLots',
+  'maxOrderNotionalQuote',
+  'maxOpenOrders',
+  'maxDailyLossQuote',
+  'maxDrawdownQuote',
+] as const;
+
+/**
+ * The limits of a model version and those of the engine's config, as one set: every scalar limit is the
+ * tighter (smaller) of the two where both are set, else whichever is set; a guard object
+ * (`ackLatency`, `stress`, `rejectRate`) is the engine's where it has one (the operator knows the
+ * venue's latency and depth), else the model's; the self-trade guard is on if either asks for it.
+ * Never looser than either source, so a canary's config can only tighten what the model carries.
+ * @param model limits carried by the model version (params `riskLimits`); @param engine the engine's.
+ */
+export function combineRiskLimits(model: RiskLimits, engine: RiskLimits): RiskLimits {
+  const out: Record<string, unknown> = {
+    ackLatency: engine.ackLatency ?? model.ackLatency,
+    stress: engine.stress ?? model.stress,
+    rejectRate: engine.rejectRate ?? model.rejectRate,
+    selfTradeGuard: model.selfTradeGuard || engine.selfTradeGuard,
+  };
+  for (const key of UPPER_LIMITS) {
+    const a = model[key];
+    const b = engine[key];
+    out[key] = a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+  for (const key of Object.keys(out)) if (out[key] === undefined) delete out[key];
+  return parseRiskLimits(out, 'combined risk limits (model version + engine config)');
+}
