@@ -13,6 +13,7 @@ import { ConfigError, parseEngineConfig, type EngineCliOptions, type EngineConfi
 import { runQuotingEngine, type EngineRunSummary } from './engine-process.ts';
 import { systemClock } from './system-clock.ts';
 import { loadAlphaModel } from '../ml/load-alpha.ts';
+import { guardCcxtStrayRejections } from './venues/ccxt-stray-rejections.ts';
 
 /** Where the command writes; injectable for tests. */
 export interface QuoteCommandIo {
@@ -70,6 +71,11 @@ export async function runQuoteCommand(
     throw err;
   }
   const db = createPool(config.databaseUrl, { log });
+  const credentials = config.credentials;
+  const unguard = guardCcxtStrayRejections(
+    log,
+    credentials === undefined ? [] : [credentials.apiKey, credentials.apiSecret],
+  );
   const stop = new AbortController();
   const removeSignals = io.onSignals((signal) => {
     log.info({ signal }, 'stop requested; pulling quotes');
@@ -90,6 +96,7 @@ export async function runQuoteCommand(
     return 1;
   } finally {
     removeSignals();
+    unguard();
     await db.end();
   }
 }

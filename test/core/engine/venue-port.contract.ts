@@ -20,9 +20,12 @@ export interface VenueHarness {
   readonly sizeLots: number;
 }
 
-/** Declares the contract tests for one implementation; `make` builds a fresh harness per test. */
-export function describeVenueContract(name: string, make: () => Promise<VenueHarness>): void {
-  describe(`ExecutionVenue contract: ${name}`, () => {
+/**
+ * Declares the contract tests for one implementation; `make` builds a fresh harness per test.
+ * @param skip true when a required service or data file is missing (see test/setup/require.ts).
+ */
+export function describeVenueContract(name: string, make: () => Promise<VenueHarness>, skip = false): void {
+  describe.skipIf(skip)(`ExecutionVenue contract: ${name}`, () => {
     it('never reports from inside submit', async () => {
       const h = await make();
       h.venue.submit({
