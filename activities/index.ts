@@ -16,6 +16,7 @@ import { evaluateModel, type EvaluateModelInput } from './evaluate-model.ts';
 import { calibrate, type CalibrateInput } from './calibrate.ts';
 import { calibrateModelVersion, type CalibrateModelVersionInput } from './calibrate-model-version.ts';
 import { registerModel, type RegisterModelInput } from './register-model.ts';
+import { killEngine, resumeEngine, type KillSwitchRequest } from './kill-engine.ts';
 import {
   createStudy,
   evaluateStudyFold,
@@ -78,6 +79,9 @@ export function createActivities(deps: ActivityDeps) {
     loadPipeline: (input: LoadPipelineInput) => loadPipeline(input),
     evaluateModel: step('evaluate model', (input: EvaluateModelInput) => evaluateModel(deps, input)),
     registerModel: step('register model', (input: RegisterModelInput) => registerModel(deps, input)),
+    // Two statements: classified, no keep-alive heartbeat (the proxies set no heartbeat timeout).
+    killEngine: classified('kill engine', (input: KillSwitchRequest) => killEngine(deps, input)),
+    resumeEngine: classified('resume engine', (input: KillSwitchRequest) => resumeEngine(deps, input)),
   };
 }
 

@@ -18,7 +18,7 @@
  * change to the workflows' commands, and keep the old file under a FROZEN name when running histories
  * must still replay (guard with patched()).
  */
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { readdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -36,6 +36,7 @@ import {
   rejectUpdate,
   statusQuery,
 } from '../../workflows/pipeline/definitions.ts';
+import { killEngineWorkflow, resumeEngineWorkflow } from '../../workflows/kill-engine.ts';
 import { pipelineWorkflow } from '../../workflows/pipeline.ts';
 import type { PipelineFileInput, PipelineInput } from '../../workflows/types.ts';
 import { HISTORIES_DIR, shippedPipelines, writeFixture, type RecordedExecution } from './history-fixtures.ts';
@@ -205,6 +206,48 @@ const features: Recorder = async (ctx) => {
   return out;
 };
 
+/**
+ * The kill switch from workflows: killEngineWorkflow then resumeEngineWorkflow on a throwaway engine
+ * id, and a resumeEngineWorkflow of a never-killed engine (fails with a non-retryable PermanentError).
+ */
+const killSwitch: Recorder = async (ctx) => {
+  const stamp = Date.now();
+  const engineId = `record-engine-${stamp}`;
+  const run = async (
+    workflow: typeof killEngineWorkflow | typeof resumeEngineWorkflow,
+    workflowId: string,
+    input: { engineId: string; reason: string; by: string },
+  ): Promise<string> => {
+    await ctx.client.workflow.execute(workflow, { args: [input], taskQueue: ctx.taskQueue, workflowId });
+    return workflowId;
+  };
+  const ids = [
+    await run(killEngineWorkflow, `record-kill-${stamp}`, {
+      engineId,
+      reason: 'recorded kill',
+      by: 'recorder',
+    }),
+    await run(resumeEngineWorkflow, `record-resume-${stamp}`, {
+      engineId,
+      reason: 'recorded',
+      by: 'recorder',
+    }),
+  ];
+  const never = `record-resume-never-killed-${stamp}`;
+  const failed = await run(resumeEngineWorkflow, never, {
+    engineId: `${engineId}-never-killed`,
+    reason: 'recorded',
+    by: 'recorder',
+  }).then(
+    () => false,
+    (err: unknown) => err instanceof WorkflowFailedError,
+  );
+  if (!failed) throw new Error(`${never}: the resume of a never-killed engine did not fail`);
+  const out: RecordedExecution[] = [];
+  for (const id of [...ids, never]) out.push(...(await executionsOf(ctx.client, id)));
+  return out;
+};
+
 interface Recording {
   readonly description: string;
   readonly record: Recorder;
@@ -224,6 +267,11 @@ const RECORDINGS: Record<string, Recording> = {
     description:
       'pipelines/retrain-weekly.yaml started as { file, params: { nTrials: 6, parallelism: 2 } } on the recorded sessions, run to completion (pipeline and study workflows).',
     record: retrainWeekly,
+  },
+  'kill-engine': {
+    description:
+      'killEngineWorkflow and resumeEngineWorkflow on a throwaway engine id, and a resume of a never-killed engine (failed).',
+    record: killSwitch,
   },
   features: {
     description:
