@@ -262,6 +262,10 @@ program
     positiveNumber,
     100,
   )
+  .option(
+    '--fault <json...>',
+    'fault applied at start, e.g. \'{"fault":"depth","drop":3}\' (repeatable; later: POST <admin>/faults on loopback)',
+  )
   .action(async (opts: import('./exchange-sim.ts').ExchangeSimCommandOptions) => {
     const { runExchangeSimCommand } = await import('./exchange-sim.ts');
     process.exitCode = await runExchangeSimCommand(opts);

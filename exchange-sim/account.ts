@@ -132,6 +132,7 @@ export class Account extends SimAccount<AccountListener> {
   }
 
   private emitOrder(ev: OrderEvent, timeMs: number): void {
+    this.logFill(ev, timeMs);
     for (const l of this.listeners) l.onOrder(ev, timeMs);
   }
 

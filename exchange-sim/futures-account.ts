@@ -177,6 +177,7 @@ export class FuturesAccount extends SimAccount<FuturesListener> {
   }
 
   private emitOrder(ev: OrderEvent, realizedQuote: number, timeMs: number): void {
+    this.logFill(ev, timeMs);
     for (const l of this.listeners) l.onOrder(ev, realizedQuote, timeMs);
   }
 }

@@ -19,6 +19,8 @@ export interface ApiRequest {
 export interface ApiAnswer {
   readonly status: number;
   readonly body: unknown;
+  /** A non-JSON body (`text/html`, a gateway's error page), sent when `body` is undefined. */
+  readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

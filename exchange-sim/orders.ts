@@ -38,6 +38,23 @@ export interface OrderEvent {
   };
 }
 
+/** One fill of an account (the ledger). Price in ticks, size in lots, fee in the quote asset. */
+export interface FillRecord {
+  readonly symbol: string;
+  /** Our trade id (shared sequence across accounts). */
+  readonly tradeId: number;
+  readonly orderId: number;
+  readonly clientOrderId: string;
+  readonly side: Side;
+  readonly priceTicks: number;
+  readonly lots: number;
+  readonly feeQuote: number;
+  /** Always true: the fill model (core/sim) is post-only. */
+  readonly maker: boolean;
+  /** Server clock, Unix ms. */
+  readonly timeMs: number;
+}
+
 /** A new-order request after parsing: exact ticks and lots. */
 export interface PlaceRequest {
   readonly symbol: string;

@@ -8,11 +8,17 @@
  *         /ws-api/v3           spot WebSocket API (user-data subscription, ./ws-api.ts)
  *         /fstream[/public|/market|/private]/ws…, …/stream   USDⓈ-M streams (ccxt rewrites `…/ws` to
  *                              `…/public/ws`); a listen key (path part or `?listenKey=`) streams user data
+ *   HTTP  /admin/…             loopback-only fault injection and ledger (./admin-api.ts)
+ *
+ * Injected faults (./faults.ts) act here on the wire: REST failures and delayed acknowledgements before
+ * and after the handlers, abrupt WebSocket terminations (every connection is tracked).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Instrument } from '../core/instrument.ts';
+import { ADMIN_PREFIX, handleAdminRequest, type AdminContext } from './admin-api.ts';
+import type { FaultInjector, SimMarket } from './faults.ts';
 import type { ApiAnswer, ApiRequest } from './http-types.ts';
 import { NOT_FOUND } from './http-types.ts';
 import { handleSpotRequest, type SpotContext } from './spot-api.ts';
@@ -36,6 +42,8 @@ export interface ServerContext {
   readonly usdmHub: StreamHub;
   /** Spot instruments by symbol (user-data events). */
   readonly instrumentOf: (symbol: string) => Instrument;
+  readonly faults: FaultInjector;
+  readonly admin: AdminContext;
 }
 
 /** The server and a way to end its WebSocket connections (node:http no longer tracks upgraded sockets). */
@@ -55,7 +63,7 @@ export function createSimServer(ctx: ServerContext): SimServer {
   });
   const server = createServer((req, res) => {
     void readBody(req)
-      .then((body) => answer(ctx, req, body))
+      .then((body) => answerWithFaults(ctx, req, body))
       .then((a) => writeAnswer(res, a))
       .catch((err: unknown) => {
         writeAnswer(res, {
@@ -78,11 +86,28 @@ export function createSimServer(ctx: ServerContext): SimServer {
   };
 }
 
-function answer(ctx: ServerContext, req: IncomingMessage, body: string): ApiAnswer {
+/** The answer, after the injected REST failure or acknowledgement delay of this request, if any. */
+async function answerWithFaults(ctx: ServerContext, req: IncomingMessage, body: string): Promise<ApiAnswer> {
+  const apiReq = apiRequestOf(req, body);
+  if (apiReq.path.startsWith(ADMIN_PREFIX)) return handleAdminRequest(ctx.admin, apiReq);
+  const failure = ctx.faults.takeRestFailure(apiReq.path);
+  if (failure !== undefined) return failure;
+  const delay = ctx.faults.ackDelay(apiReq.method, apiReq.path);
+  if (delay?.stage === 'request') await sleepMs(delay.ms);
+  const a = answer(ctx, apiReq);
+  if (delay?.stage === 'answer') await sleepMs(delay.ms);
+  return a;
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function apiRequestOf(req: IncomingMessage, body: string): ApiRequest {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const header = req.headers['x-mbx-apikey'];
-  const apiReq: ApiRequest = {
+  return {
     method: req.method ?? 'GET',
     path: q < 0 ? url : url.slice(0, q),
     query: q < 0 ? '' : url.slice(q + 1),
@@ -90,6 +115,9 @@ function answer(ctx: ServerContext, req: IncomingMessage, body: string): ApiAnsw
     apiKeyHeader: typeof header === 'string' ? header : undefined,
     clientAddress: req.socket.remoteAddress ?? '',
   };
+}
+
+function answer(ctx: ServerContext, apiReq: ApiRequest): ApiAnswer {
   if (apiReq.path.startsWith('/api/v3/')) return handleSpotRequest(ctx.spot, apiReq);
   if (apiReq.path.startsWith('/fapi/')) return handleUsdmRequest(ctx.usdm, apiReq);
   return NOT_FOUND;
@@ -98,7 +126,8 @@ function answer(ctx: ServerContext, req: IncomingMessage, body: string): ApiAnsw
 function writeAnswer(res: ServerResponse, a: ApiAnswer): void {
   const headers: Record<string, string> = { ...a.headers };
   if (a.body === undefined) {
-    res.writeHead(a.status, headers).end();
+    if (a.text === undefined) res.writeHead(a.status, headers).end();
+    else res.writeHead(a.status, { ...headers, 'Content-Type': 'text/html' }).end(a.text);
     return;
   }
   headers['Content-Type'] = 'application/json;charset=UTF-8';
@@ -138,9 +167,28 @@ function upgrade(
   }
   // `ws` answers 400 to a request that is not a WebSocket handshake.
   wss.handleUpgrade(req, socket, head, (ws) => {
-    if (m === null) serveWsApi(ctx, ws);
-    else serveStreams(ctx, ws, m, url);
+    if (m === null) {
+      track(ctx, ws, 'spot', false, true);
+      serveWsApi(ctx, ws);
+    } else serveStreams(ctx, ws, m, url);
   });
+}
+
+/** Registers a connection with the fault injector (disconnect faults) until it closes. */
+function track(
+  ctx: ServerContext,
+  ws: WebSocket,
+  market: SimMarket,
+  marketStreams: boolean,
+  userStreams: boolean,
+): void {
+  const untrack = ctx.faults.trackConnection({
+    market,
+    marketStreams,
+    userStreams,
+    terminate: () => ws.terminate(),
+  });
+  ws.on('close', untrack);
 }
 
 /** The spot WebSocket API (`/ws-api/v3`). */
@@ -174,6 +222,7 @@ function serveStreams(ctx: ServerContext, ws: WebSocket, m: RegExpExecArray, url
     else stops.push(stop);
   }
   hub.subscribe(sub, names);
+  track(ctx, ws, spot ? 'spot' : 'usdm', stops.length === 0 || names.length > 0, stops.length > 0);
   onText(ws, (t) => conn.send(hub.handleRequest(sub, t)));
   ws.on('close', () => {
     hub.remove(sub);

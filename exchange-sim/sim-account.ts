@@ -10,7 +10,15 @@ import { quotePerTickLot } from '../core/sim/fees.ts';
 import { SimulatedVenue } from '../core/sim/simulated-venue.ts';
 import type { VenueReport } from '../core/engine/venue-port.ts';
 import { apiErrors } from './api-error.ts';
-import { isOpen, type IdSource, type OrderRecord, type OrderType, type PlaceRequest } from './orders.ts';
+import {
+  isOpen,
+  type FillRecord,
+  type IdSource,
+  type OrderEvent,
+  type OrderRecord,
+  type OrderType,
+  type PlaceRequest,
+} from './orders.ts';
 import type { SymbolReplay } from './symbol-replay.ts';
 
 /** One account's orders and venues; `L` is the kind of user-data listener it feeds. */
@@ -19,6 +27,8 @@ export abstract class SimAccount<L> {
   /** HMAC secret of the API key. */
   readonly secret: string;
   protected readonly orders = new Map<number, OrderRecord>();
+  /** Every fill of this account, oldest first (the ledger: ./ledger.ts). */
+  private readonly fillLog: FillRecord[] = [];
   protected readonly venues = new Map<string, SimulatedVenue>();
   protected readonly replays: ReadonlyMap<string, SymbolReplay>;
   protected readonly listeners = new Set<L>();
@@ -105,6 +115,33 @@ export abstract class SimAccount<L> {
     for (const o of this.orders.values())
       if (o.symbol === symbol && o.clientOrderId === clientOrderId) found = o;
     return found;
+  }
+
+  /** Every order the venue kept (open and closed; refused ones are never kept), oldest first. */
+  allOrders(): readonly OrderRecord[] {
+    return [...this.orders.values()];
+  }
+
+  /** Every fill, oldest first. */
+  fills(): readonly FillRecord[] {
+    return this.fillLog;
+  }
+
+  /** Records the fill of an order event (called by the subclasses as they emit it). */
+  protected logFill(ev: OrderEvent, timeMs: number): void {
+    if (ev.fill === undefined) return;
+    this.fillLog.push({
+      symbol: ev.order.symbol,
+      tradeId: ev.fill.tradeId,
+      orderId: ev.order.orderId,
+      clientOrderId: ev.order.clientOrderId,
+      side: ev.order.side,
+      priceTicks: ev.fill.priceTicks,
+      lots: ev.fill.lots,
+      feeQuote: ev.fill.feeQuote,
+      maker: true,
+      timeMs,
+    });
   }
 
   /** What a venue report (fill, cancel, …) of `replay`'s symbol does to this account. */

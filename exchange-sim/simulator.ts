@@ -12,6 +12,9 @@ import { Account } from './account.ts';
 import type { IdSource } from './orders.ts';
 import { FuturesAccount } from './futures-account.ts';
 import { checkUniqueKeys, type AccountSpec } from './accounts-config.ts';
+import type { FaultSpec } from './fault-spec.ts';
+import { FaultInjector } from './faults.ts';
+import { ledgerOf, type Ledger } from './ledger.ts';
 import { ListenKeys } from './listen-keys.ts';
 import { Pacer } from './pacer.ts';
 import { BINANCE_USDM_LIMITS, RateLimiter, type RateLimitOptions } from './rate-limits.ts';
@@ -40,6 +43,8 @@ export interface ExchangeSimOptions {
   readonly usdmLimits?: RateLimitOptions;
   /** Do not start the pacer (tests step the replays themselves). Default false. */
   readonly manual?: boolean;
+  /** Faults applied at start (CLI `--fault`), in order. */
+  readonly faults?: readonly FaultSpec[];
 }
 
 /** A running simulator. */
@@ -53,6 +58,15 @@ export interface ExchangeSim {
   /** USDⓈ-M accounts by API key (wallet: the spec's USDT balance, separate from spot's). */
   readonly futuresAccounts: ReadonlyMap<string, FuturesAccount>;
   readonly pacer: Pacer;
+  /** Fault injection (./faults.ts); also `POST /admin/faults` on loopback. */
+  readonly faults: FaultInjector;
+  /**
+   * The orders and fills of an API key on a market (also `GET /admin/ledger`).
+   * @throws PermanentError `CONFIG` for an unknown API key.
+   */
+  ledger(apiKey: string, market: 'spot' | 'usdm'): Ledger;
+  /** Whether a market stream (canonical name, e.g. `btcusdt@depth`) has a subscriber. */
+  hasStreamSubscribers(market: 'spot' | 'usdm', stream: string): boolean;
   close(): Promise<void>;
 }
 
@@ -86,7 +100,10 @@ export async function startExchangeSimulator(opts: ExchangeSimOptions): Promise<
       new SymbolReplay(instrument, session.market, await loadFeed(session, instrument)),
     );
   }
-  const nowMs = (): number => Date.now();
+  const faults = new FaultInjector();
+  for (const f of opts.faults ?? []) faults.apply(f);
+  // The server clock: the wall clock (clients sign with theirs) plus any injected skew.
+  const nowMs = (): number => faults.serverNowMs();
   let orderIds = 0;
   let tradeIds = 0;
   const ids: IdSource = { nextOrderId: () => ++orderIds, nextTradeId: () => ++tradeIds };
@@ -105,16 +122,50 @@ export async function startExchangeSimulator(opts: ExchangeSimOptions): Promise<
     ),
   );
   const hub = new StreamHub();
-  for (const r of replays.values()) r.addListener((m) => hub.publish(m));
+  for (const r of replays.values()) {
+    const sink = faults.marketSink(
+      'spot',
+      r.symbol,
+      (m) => hub.publish(m),
+      (s) => hub.hasSubscribers(s),
+    );
+    r.addListener(sink);
+  }
   const usdmHub = new StreamHub();
-  for (const r of usdmReplays.values()) r.addListener((m) => usdmHub.publish(m));
+  for (const r of usdmReplays.values()) {
+    const sink = faults.marketSink(
+      'usdm',
+      r.symbol,
+      (m) => usdmHub.publish(m),
+      (s) => usdmHub.hasSubscribers(s),
+    );
+    r.addListener(sink);
+  }
   const instrumentOf = (symbol: string): Instrument => {
     const r = replays.get(symbol);
     if (r === undefined) throw new PermanentError('CONFIG', `no session of ${symbol}`, { symbol });
     return r.instrument;
   };
+  const ledgerOrUndefined = (apiKey: string, market: 'spot' | 'usdm'): Ledger | undefined => {
+    const byMarket = market === 'spot' ? replays : usdmReplays;
+    const account = market === 'spot' ? accounts.get(apiKey) : futuresAccounts.get(apiKey);
+    if (account === undefined) return undefined;
+    return ledgerOf(account, market, (symbol) => {
+      const ins = byMarket.get(symbol)?.instrument;
+      if (ins === undefined)
+        throw new PermanentError('CONFIG', `no ${market} session of ${symbol}`, { symbol });
+      return ins;
+    });
+  };
   const { server, destroyUpgraded } = createSimServer({
-    spot: { replays, accounts, listenKeys: new ListenKeys(), nowMs, limiter: new RateLimiter(opts.limits) },
+    spot: {
+      replays,
+      accounts,
+      listenKeys: new ListenKeys(),
+      nowMs,
+      limiter: new RateLimiter(opts.limits),
+      rejectNext: () => faults.takeReject('spot'),
+    },
     spotHub: hub,
     usdm: {
       replays: usdmReplays,
@@ -122,9 +173,12 @@ export async function startExchangeSimulator(opts: ExchangeSimOptions): Promise<
       listenKeys: new ListenKeys(),
       nowMs,
       limiter: new RateLimiter(opts.usdmLimits ?? BINANCE_USDM_LIMITS),
+      rejectNext: () => faults.takeReject('usdm'),
     },
     usdmHub,
     instrumentOf,
+    faults,
+    admin: { faults, ledger: ledgerOrUndefined },
   });
   const port = await listen(server, opts.port, opts.host);
   const pacer = new Pacer([...replays.values(), ...usdmReplays.values()], {
@@ -139,6 +193,14 @@ export async function startExchangeSimulator(opts: ExchangeSimOptions): Promise<
     accounts,
     futuresAccounts,
     pacer,
+    faults,
+    hasStreamSubscribers: (market, stream) =>
+      (market === 'spot' ? hub : usdmHub).hasSubscribers(stream),
+    ledger: (apiKey, market) => {
+      const l = ledgerOrUndefined(apiKey, market);
+      if (l === undefined) throw new PermanentError('CONFIG', `no account with API key ${apiKey}`, {});
+      return l;
+    },
     close: async () => {
       pacer.stop();
       destroyUpgraded();

@@ -13,7 +13,7 @@
 import type { Instrument } from '../core/instrument.ts';
 import type { Account } from './account.ts';
 import type { OrderType } from './orders.ts';
-import { apiErrors } from './api-error.ts';
+import { apiErrors, type ApiError } from './api-error.ts';
 import type { ApiAnswer, ApiRequest } from './http-types.ts';
 import type { ListenKeys } from './listen-keys.ts';
 import { depthLimit, minNotionalQuote, spotExchangeInfo } from './market-wire.ts';
@@ -35,6 +35,8 @@ export interface SpotContext {
   readonly nowMs: () => number;
   /** Request-weight and order-rate limits; none if undefined. */
   readonly limiter?: RateLimiter;
+  /** An injected reject for the next new order (./faults.ts `rejectOrders`); none if undefined. */
+  readonly rejectNext?: () => ApiError | undefined;
 }
 
 const routes: Readonly<Record<string, RouteHandler<SpotContext>>> = {
@@ -169,6 +171,9 @@ function newOrder(ctx: SpotContext, account: Account, p: URLSearchParams): unkno
   if (notional < Number(minNotionalQuote(ins))) throw apiErrors.filter('NOTIONAL');
   const cid = p.get('newClientOrderId');
   if (cid !== null && !/^[.A-Za-z0-9_-]{1,36}$/.test(cid)) throw apiErrors.illegalChars('newClientOrderId');
+  // An injected reject comes after validation, where the matching engine's -2010 would.
+  const injected = ctx.rejectNext?.();
+  if (injected !== undefined) throw injected;
   const order = account.place({
     symbol: replay.symbol,
     side: sideText === 'BUY' ? 'bid' : 'ask',

@@ -74,6 +74,11 @@ export class StreamHub {
     this.unsubscribe(sub, [...sub.names.keys()]);
   }
 
+  /** Whether a canonical stream (`btcusdt@depth`) has a subscriber. */
+  hasSubscribers(stream: string): boolean {
+    return (this.byStream.get(stream)?.size ?? 0) > 0;
+  }
+
   /** Sends one replayed message to its subscribers (serialised once). */
   publish(msg: StreamMessage): void {
     const set = this.byStream.get(msg.stream);

@@ -6,7 +6,7 @@
  */
 import type { Instrument } from '../core/instrument.ts';
 import type { FuturesAccount, FuturesTif } from './futures-account.ts';
-import { apiErrors } from './api-error.ts';
+import { apiErrors, type ApiError } from './api-error.ts';
 import type { ApiRequest } from './http-types.ts';
 import type { ListenKeys } from './listen-keys.ts';
 import { assetsOf, minNotionalQuote } from './market-wire.ts';
@@ -27,6 +27,8 @@ export interface UsdmTradingContext {
   readonly accounts: ReadonlyMap<string, FuturesAccount>;
   readonly listenKeys: ListenKeys;
   readonly nowMs: () => number;
+  /** An injected reject for the next new order (./faults.ts `rejectOrders`); none if undefined. */
+  readonly rejectNext?: () => ApiError | undefined;
 }
 
 export type UsdmHandler = (ctx: UsdmTradingContext, req: ApiRequest, p: URLSearchParams) => unknown;
@@ -68,6 +70,8 @@ function newOrder(ctx: UsdmTradingContext, a: FuturesAccount, p: URLSearchParams
   }
   const cid = p.get('newClientOrderId');
   if (cid !== null && !/^[.A-Za-z0-9:/_-]{1,36}$/.test(cid)) throw apiErrors.illegalChars('newClientOrderId');
+  const injected = ctx.rejectNext?.();
+  if (injected !== undefined) throw injected;
   const order = a.place(
     {
       symbol: replay.symbol,
