@@ -28,7 +28,10 @@ import {
   type WindowQuality,
 } from '../core/dataset/windows.ts';
 import { saveQualityGate } from '../db/repositories/data-quality-windows.ts';
+import { excludeRecorderGaps } from '../core/dataset/recorder-gaps.ts';
+import { readGapMarkers } from '../venues/binance/gap-markers.ts';
 import type { RecordedSession } from '../venues/binance/recorded.ts';
+import { resolveSessions } from './session-selection.ts';
 import type { ActivityDeps } from './index.ts';
 import { loadSessionCached } from './session-cache.ts';
 import { heartbeat } from './heartbeat.ts';
@@ -36,7 +39,8 @@ import { heartbeat } from './heartbeat.ts';
 export interface DataQualityGateInput {
   /** Idempotency key, e.g. `dqg:<workflowId>.<stepId>`. */
   readonly gateId: string;
-  /** Recording prefixes, e.g. `binance-usdm_BTCUSDT_20240718T2357Z-20240719T0005Z`. */
+  /** Recording prefixes, e.g. `binance-usdm_BTCUSDT_20240718T2357Z-20240719T0005Z`, or selectors of
+   * the newest sessions, `latest:7d[:usdm_BTCUSDT]` (./session-selection.ts). */
   readonly sessions: readonly string[];
   readonly rules: QualityRules;
 }
@@ -108,14 +112,17 @@ export async function dataQualityGate(
     throw new PermanentError('BAD_INPUT', `data-quality gate input: ${z.prettifyError(parsed.error)}`, {
       gateId: input.gateId,
     });
-  const { gateId, sessions } = parsed.data;
+  const { gateId } = parsed.data;
+  const sessions = resolveSessions(deps.dataDir, parsed.data.sessions);
   const rules = validateQualityRules(parsed.data.rules);
   const windows: WindowQuality[] = [];
   const datasetDigests: Record<string, string> = {};
   for (const [index, sessionId] of sessions.entries()) {
     heartbeat({ phase: 'grading', session: sessionId, index });
     const loaded = await loadSessionCached(deps.dataDir, sessionId);
-    windows.push(...assessWindows(loaded.events, sessionId, loaded.market, rules));
+    // Recorder gap markers (mmflow record) exclude the windows they touch.
+    const gaps = await readGapMarkers(loaded.session.depthPath, loaded.session.prefix);
+    windows.push(...excludeRecorderGaps(assessWindows(loaded.events, sessionId, loaded.market, rules), gaps));
     datasetDigests[sessionId] = await sessionDigest(loaded.session);
   }
   const included = includedWindows(windows);

@@ -78,6 +78,12 @@ program
   .option('--order-latency-us <us>', 'simulated order-entry latency (replay/paper)')
   .option('--cancel-latency-us <us>', 'simulated cancel latency (replay/paper)')
   .option('--flush-interval-ms <ms>', 'how often quotes/orders/fills are written to PostgreSQL')
+  .option('--reconcile-interval-ms <ms>', 'live: how often the account is reconciled (default 5000)')
+  .option('--ignore-foreign-orders', 'live: start despite open orders this engine did not place')
+  .option(
+    '--inventory-baseline-base <amount>',
+    'live spot: base held outside the strategy; inventory = free + locked base − this (default 0)',
+  )
   .action(async (opts: EngineCliOptions) => {
     const { runQuoteCommand } = await import('../native/cli.ts');
     process.exitCode = await runQuoteCommand(opts);
@@ -269,6 +275,25 @@ program
   .action(async (opts: import('./exchange-sim.ts').ExchangeSimCommandOptions) => {
     const { runExchangeSimCommand } = await import('./exchange-sim.ts');
     process.exitCode = await runExchangeSimCommand(opts);
+  });
+
+program
+  .command('record')
+  .description(
+    'Record live depth, trades and bookTicker of symbols into hourly gzip files of the data directory (with gap markers), until Ctrl-C.',
+  )
+  .requiredOption('--venue <venue>', 'binance-spot | binance-usdm')
+  .requiredOption('--symbol <symbol...>', 'exchange symbol(s), e.g. BTCUSDT ETHUSDT')
+  .option('--data <dir>', 'data folder written to (default MMFLOW_DATA_DIR or ../shared/data)')
+  .option(
+    '--exchange-url <url>',
+    "http://host:port of a server speaking Binance's protocol, e.g. mmflow exchange-sim",
+  )
+  .option('--stats-interval-ms <ms>', 'how often the counters are logged', '60000')
+  .option('--pg', 'also insert the trades into PostgreSQL (DATABASE_URL)')
+  .action(async (opts: import('./record.ts').RecordCommandOptions) => {
+    const { runRecordCommand } = await import('./record.ts');
+    process.exitCode = await runRecordCommand(opts);
   });
 
 try {

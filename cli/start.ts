@@ -13,6 +13,7 @@ import { ensureBuiltInModels } from '../app/seed-models.ts';
 import { startServices } from '../app/services.ts';
 import { createWorker } from '../app/worker.ts';
 import { createPool } from '../db/pool.ts';
+import { redactUrl } from '../infra/embedded/postgres.ts';
 import { loadPipelineFile } from '../pipeline-dsl/load.ts';
 import { PipelineValidationError } from '../pipeline-dsl/errors.ts';
 import { pipelineWorkflow } from '../workflows/pipeline.ts';
@@ -107,6 +108,8 @@ export async function runMainJob(opts: MainJobOptions): Promise<number> {
         : undefined;
     if (backtestKpis !== undefined) printKpiTable({ backtest: backtestKpis, engine: engine?.kpis });
     process.stdout.write(`Temporal Web UI: ${uiUrl ?? '(external server: see its UI)'}\n`);
+    // The URL of the embedded database carries no password; an external one is redacted.
+    process.stdout.write(`PostgreSQL: ${redactUrl(services.databaseUrl)}\n`);
     for (const step of result.steps)
       process.stdout.write(`  ${step.id}: ${step.workflowIds.join(', ') || step.status}\n`);
     process.stdout.write(

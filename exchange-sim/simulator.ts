@@ -194,8 +194,7 @@ export async function startExchangeSimulator(opts: ExchangeSimOptions): Promise<
     futuresAccounts,
     pacer,
     faults,
-    hasStreamSubscribers: (market, stream) =>
-      (market === 'spot' ? hub : usdmHub).hasSubscribers(stream),
+    hasStreamSubscribers: (market, stream) => (market === 'spot' ? hub : usdmHub).hasSubscribers(stream),
     ledger: (apiKey, market) => {
       const l = ledgerOrUndefined(apiKey, market);
       if (l === undefined) throw new PermanentError('CONFIG', `no account with API key ${apiKey}`, {});

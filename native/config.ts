@@ -5,8 +5,10 @@
  * Environment variables: MMFLOW_MODE, MMFLOW_SESSION, MMFLOW_DATA_DIR, MMFLOW_VENUE, MMFLOW_SYMBOL,
  * MMFLOW_MODEL, MMFLOW_PACE, MMFLOW_HTTP_HOST, MMFLOW_HTTP_PORT, MMFLOW_DATABASE_URL (or DATABASE_URL),
  * MMFLOW_FLUSH_INTERVAL_MS, MMFLOW_ORDER_LATENCY_US, MMFLOW_CANCEL_LATENCY_US, MMFLOW_STARTUP_GRACE_MS,
- * MMFLOW_CANCEL_DEADLINE_MS, MMFLOW_EXCHANGE_URL; risk (docs/adr/0011-risk-layer.md): MMFLOW_ENGINE_ID, MMFLOW_RISK_LIMITS (JSON)
- * or MMFLOW_RISK_LIMITS_FILE, MMFLOW_KILL_TOKEN or MMFLOW_KILL_TOKEN_FILE, MMFLOW_KILL_POLL_MS; for `live` only:
+ * MMFLOW_CANCEL_DEADLINE_MS, MMFLOW_EXCHANGE_URL; reconciliation (docs/adr/0015-reconciliation.md):
+ * MMFLOW_RECONCILE_INTERVAL_MS, MMFLOW_IGNORE_FOREIGN_ORDERS (1/true), MMFLOW_INVENTORY_BASELINE_BASE; risk (docs/adr/0011-risk-layer.md): MMFLOW_ENGINE_ID, MMFLOW_RISK_LIMITS (JSON)
+ * or MMFLOW_RISK_LIMITS_FILE, MMFLOW_KILL_TOKEN or MMFLOW_KILL_TOKEN_FILE, MMFLOW_KILL_POLL_MS; live feed
+ * (docs/adr/0013-live-book-feed.md): MMFLOW_STALE_FEED_MS, MMFLOW_RESNAPSHOT_MS; for `live` only:
  * MMFLOW_API_KEY / MMFLOW_API_KEY_FILE and MMFLOW_API_SECRET / MMFLOW_API_SECRET_FILE. Credentials are
  * never accepted on the command line (they would show in `ps`).
  */
@@ -79,11 +81,24 @@ export interface EngineConfig {
   readonly killToken: Secret | undefined;
   /** How often the engine reads its kill-switch latch in PostgreSQL, wall ms. */
   readonly killPollMs: number;
+  /** Stale-feed watchdog: quotes are pulled when no depth arrived for this long, wall ms (paper/live). */
+  readonly staleFeedMs: number;
+  /** Periodic REST re-snapshot of the live book, wall ms; 0 = never (docs/adr/0013-live-book-feed.md). */
+  readonly resnapshotMs: number;
   /**
    * Base URL of a server speaking Binance's protocol (`mmflow exchange-sim`), `http://host:port`;
    * undefined = Binance itself (native/venues/endpoints.ts). Paper and live only.
    */
   readonly exchangeUrl: string | undefined;
+  /** Live: how often the account is reconciled with the engine, wall ms (docs/adr/0015-reconciliation.md). */
+  readonly reconcileIntervalMs: number;
+  /** Live: start despite open orders of the symbol that this engine did not place (left alone). */
+  readonly ignoreForeignOrders: boolean;
+  /**
+   * Live spot: base units held outside the strategy, an exact decimal on the lot grid ("0" = none);
+   * the engine's inventory is (free + locked base) − this.
+   */
+  readonly inventoryBaselineBase: string;
 }
 
 /** Options as the CLI hands them over (strings or numbers; undefined = not given). */
@@ -106,6 +121,9 @@ export interface EngineCliOptions {
   readonly engineId?: string | undefined;
   readonly killPollMs?: string | number | undefined;
   readonly exchangeUrl?: string | undefined;
+  readonly reconcileIntervalMs?: string | number | undefined;
+  readonly ignoreForeignOrders?: boolean | string | undefined;
+  readonly inventoryBaselineBase?: string | undefined;
 }
 
 /** Invalid configuration: `details.field` names the offending field (never its value if secret). */
@@ -153,11 +171,18 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9._:-]{1,200}$/, 'expected 1-200 letters, digits, ".", "_", ":" or "-"')
     .optional(),
   killPollMs: z.coerce.number().int().min(50).max(60_000),
+  staleFeedMs: z.coerce.number().int().min(500).max(600_000),
+  resnapshotMs: z.coerce.number().int().min(0).max(86_400_000),
   exchangeUrl: z
     .string()
     .regex(/^https?:\/\/[^/?#@\s]+\/?$/, 'expected http://host:port (no path, query or credentials)')
     .transform((u) => u.replace(/\/$/, ''))
     .optional(),
+  reconcileIntervalMs: z.coerce.number().int().min(100).max(3_600_000),
+  ignoreForeignOrders: z
+    .union([z.boolean(), z.enum(['1', '0', 'true', 'false'])])
+    .transform((v) => v === true || v === '1' || v === 'true'),
+  inventoryBaselineBase: z.string().regex(/^\d{1,20}(\.\d{1,18})?$/, 'expected a decimal amount like 0.5'),
 });
 
 type SchemaField = keyof z.infer<typeof schema>;
@@ -181,7 +206,12 @@ const SOURCES: Record<SchemaField, string> = {
   cancelDeadlineMs: '--cancel-deadline-ms / MMFLOW_CANCEL_DEADLINE_MS',
   engineId: 'MMFLOW_ENGINE_ID',
   killPollMs: 'MMFLOW_KILL_POLL_MS',
+  staleFeedMs: 'MMFLOW_STALE_FEED_MS',
+  resnapshotMs: 'MMFLOW_RESNAPSHOT_MS',
   exchangeUrl: '--exchange-url / MMFLOW_EXCHANGE_URL',
+  reconcileIntervalMs: '--reconcile-interval-ms / MMFLOW_RECONCILE_INTERVAL_MS',
+  ignoreForeignOrders: '--ignore-foreign-orders / MMFLOW_IGNORE_FOREIGN_ORDERS',
+  inventoryBaselineBase: '--inventory-baseline-base / MMFLOW_INVENTORY_BASELINE_BASE',
 };
 
 function isSchemaField(key: string): key is SchemaField {
@@ -232,7 +262,12 @@ export function parseEngineConfig(
     cancelDeadlineMs: pick(cli.cancelDeadlineMs, 'MMFLOW_CANCEL_DEADLINE_MS') ?? 5_000,
     engineId: pick(cli.engineId, 'MMFLOW_ENGINE_ID'),
     killPollMs: pick(cli.killPollMs, 'MMFLOW_KILL_POLL_MS') ?? 1_000,
+    staleFeedMs: pick(undefined, 'MMFLOW_STALE_FEED_MS') ?? 5_000,
+    resnapshotMs: pick(undefined, 'MMFLOW_RESNAPSHOT_MS') ?? 900_000,
     exchangeUrl: pick(cli.exchangeUrl, 'MMFLOW_EXCHANGE_URL'),
+    reconcileIntervalMs: pick(cli.reconcileIntervalMs, 'MMFLOW_RECONCILE_INTERVAL_MS') ?? 5_000,
+    ignoreForeignOrders: pick(cli.ignoreForeignOrders, 'MMFLOW_IGNORE_FOREIGN_ORDERS') ?? false,
+    inventoryBaselineBase: pick(cli.inventoryBaselineBase, 'MMFLOW_INVENTORY_BASELINE_BASE') ?? '0',
   };
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
@@ -275,7 +310,12 @@ export function parseEngineConfig(
     riskLimits: readRiskLimits(env, readSecretFile),
     killToken: readKillToken(env, readSecretFile),
     killPollMs: c.killPollMs,
+    staleFeedMs: c.staleFeedMs,
+    resnapshotMs: c.resnapshotMs,
     exchangeUrl: c.exchangeUrl,
+    reconcileIntervalMs: c.reconcileIntervalMs,
+    ignoreForeignOrders: c.ignoreForeignOrders,
+    inventoryBaselineBase: c.inventoryBaselineBase,
   };
 }
 

@@ -5,8 +5,8 @@
  * | mode   | feed                                  | venue                     | engine clock |
  * |--------|---------------------------------------|---------------------------|--------------|
  * | replay | recorded session, paced (fast/recorded) | SimulatedVenue (ReplaySession) | market time |
- * | paper  | ccxt pro watchOrderBook/watchTrades   | SimulatedVenue (ReplaySession) | market time |
- * | live   | ccxt pro watchOrderBook/watchTrades   | CcxtVenue (real orders)   | wall time    |
+ * | paper  | Binance raw streams + REST snapshots  | SimulatedVenue (ReplaySession) | market time |
+ * | live   | Binance raw streams + REST snapshots  | CcxtVenue (real orders)   | wall time    |
  *
  * Life of a run: read the model version from the registry → start the run row → serve /healthz and
  * /metrics → loop over events (step the driver; rows buffered, flushed every `flushIntervalMs` and
@@ -27,6 +27,16 @@
  * and writes the latch. Every gate transition is logged, counted in /metrics and stored in
  * `risk_events`; a latched halt of the gate itself (daily loss, drawdown) is also written as the
  * latch, so it too survives restarts and is lifted by `mmflow resume`.
+ *
+ * Reconciliation (docs/adr/0015-reconciliation.md, ./reconcile-hook.ts): in live mode, before the run
+ * starts, our open orders (client id tag of `engineId`, ./client-order-ids.ts) are cancelled, foreign
+ * ones refuse the start, and the account's position becomes the engine's inventory; then every
+ * `reconcileIntervalMs` the account is compared with the engine (a mismatch halts or reduces).
+ *
+ * Feed watchdog (paper/live, docs/adr/0013-live-book-feed.md): every `FEED_WATCH_MS` the process asks
+ * the feed how long it has been silent; beyond `config.staleFeedMs` (or with the socket down) the
+ * engine's risk gate is suspended with reason `stale-feed` and every quote is cancelled, until depth
+ * flows again.
  *
  * Failure: a malformed event (the book's invariant violation) or a failed DB write stops the loop;
  * quotes are pulled first, then the run is marked failed (`runStatus: 'failed'`) and the promise
@@ -64,11 +74,16 @@ import type { CcxtClient } from './venues/ccxt-client.ts';
 import type { AlphaParams } from '../core/quoting/model-params.ts';
 import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import { buildRuntime, resolveRun, type ResolvedRun, type Runtime } from './wiring.ts';
+import { runClientIdPrefix } from './client-order-ids.ts';
+import { periodicReconciler, reconcileBeforeQuoting } from './reconcile-hook.ts';
+import type { Reconciler } from './reconcile.ts';
 
 /** Flush as soon as this many rows are pending, whatever the interval. */
 const MAX_PENDING_ROWS = 5_000;
 /** In fast replay, yield to the event loop (HTTP, timers) at least this often, wall µs. */
 const YIELD_EVERY_US = 20_000;
+/** How often the stale-feed watchdog looks at the feed, wall ms. */
+const FEED_WATCH_MS = 250;
 /** Log the quoter's invariant violations at most this often, wall µs (each is counted anyway). */
 const VIOLATION_LOG_EVERY_US = 1_000_000;
 
@@ -156,6 +171,7 @@ class EngineRunner {
   private violationsLogged = 0;
   private violationLoggedAtUs = Number.NEGATIVE_INFINITY;
   private risk: RiskSupervisor | undefined;
+  private reconciler: Reconciler | undefined;
 
   constructor(
     private readonly config: EngineConfig,
@@ -167,7 +183,8 @@ class EngineRunner {
     this.startedAtUs = deps.clock.nowUs();
     const startedMs = Math.floor(this.startedAtUs / 1000);
     this.runId = `${config.mode}-${instrument.symbol.toLowerCase()}-${startedMs}-${randomUUID().slice(0, 8)}`;
-    this.clientIdPrefix = `mm${startedMs.toString(36)}`;
+    // Stable engine tag + this run's start: a restart recognises its own orders, never reuses an id.
+    this.clientIdPrefix = runClientIdPrefix(config.engineId, startedMs);
     this.store = deps.store ?? new PgRunStore(deps.db, instrument);
     this.flusher = new RowFlusher(this.store, this.runId, this.recorder, this.sleep, deps.log);
     this.metrics = createEngineMetrics({ mode: config.mode, symbol: instrument.symbol });
@@ -194,6 +211,16 @@ class EngineRunner {
       runtime.driver.engine.risk.setLimits(
         combineRiskLimits(resolved.params.riskLimits ?? NO_RISK_LIMITS, config.riskLimits),
       );
+      // --- reconciliation at start (live): no quote, no run row until it succeeds ---
+      const reconcileDeps = { instrument: resolved.instrument, log: deps.log, sleep: this.sleep };
+      try {
+        await reconcileBeforeQuoting(config, runtime, reconcileDeps);
+      } catch (err) {
+        deps.log.error({ err: errorFields(err), engineId: config.engineId }, 'start reconciliation failed');
+        await runtime.close().catch(() => undefined);
+        throw err;
+      }
+      // --- end of reconciliation at start ---
       await this.store.startRun({
         runId,
         mode: config.mode,
@@ -212,6 +239,7 @@ class EngineRunner {
       });
       this.risk = risk;
       await risk.start(); // before the first event: a killed engine never quotes
+      this.reconciler = periodicReconciler(config, runtime, reconcileDeps, () => risk.drain());
       const server = await this.startServer(runtime);
       deps.log.info(
         {
@@ -230,16 +258,36 @@ class EngineRunner {
       timer.unref();
       const killPoll = setInterval(() => risk.poll(), config.killPollMs);
       killPoll.unref();
+      const feedWatch = setInterval(() => this.watchFeed(runtime), FEED_WATCH_MS);
+      feedWatch.unref();
+      const reconciler = this.reconciler;
+      const reconcilePoll =
+        reconciler === undefined
+          ? undefined
+          : setInterval(() => reconciler.poll(), config.reconcileIntervalMs);
+      reconcilePoll?.unref();
       try {
         const { failure, kpis } = await this.loop(runtime);
         return await this.shutdown(runtime, server, failure, kpis);
       } finally {
         clearInterval(timer);
         clearInterval(killPoll);
+        clearInterval(feedWatch);
+        clearInterval(reconcilePoll);
       }
     } finally {
       deps.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Stale-feed watchdog (module doc): suspends or lifts the engine's quoting on the feed's silence. */
+  private watchFeed(runtime: Runtime): void {
+    if (this.lifecycle !== 'running') return;
+    const silenceMs = runtime.feedSilenceMs?.(this.deps.clock.nowUs());
+    if (silenceMs === undefined) return;
+    const limitMs = this.config.staleFeedMs;
+    runtime.driver.engine.setFeedStale(silenceMs > limitMs, silenceMs, limitMs);
+    this.risk?.drain();
   }
 
   /** Records actions and reports; counts actions for the tick-to-quote histogram. */
@@ -338,6 +386,7 @@ class EngineRunner {
     const { runId } = this;
     const engine = runtime.driver.engine;
     let failure = loopFailure;
+    this.reconciler?.stop(); // the pull below changes working orders on purpose
     this.lifecycle = failure === undefined ? 'stopping' : 'failed';
     if (engine.counters.invariantViolations > this.violationsLogged) this.logViolations(engine, true);
     const aborted = this.feedAbort.signal.aborted;

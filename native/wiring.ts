@@ -21,11 +21,12 @@ import { getInstrument, instrumentForSession } from '../venues/instruments.ts';
 import type { EngineConfig } from './config.ts';
 import { LiveDriver, SimDriver, type EngineDriver, type SessionTap } from './drivers.ts';
 import { AlphaRequester } from './alpha-requests.ts';
-import { CcxtMarketFeed } from './feeds/ccxt-feed.ts';
+import { BinanceStreamFeed, ccxtSnapshotFetcher } from './feeds/binance-stream-feed.ts';
 import { paceEvents, type Sleeper } from './feeds/recorded-feed.ts';
 import { findSession, streamSessionEvents } from './feeds/session-events.ts';
 import { createCcxtClient, type CcxtClient } from './venues/ccxt-client.ts';
 import { CcxtVenue } from './venues/ccxt-venue.ts';
+import { venueEndpoints } from './venues/endpoints.ts';
 
 /** What a run trades and with which parameters. */
 export interface ResolvedRun {
@@ -90,8 +91,22 @@ export interface Runtime {
   requestSnapshot(): void;
   /** An error raised asynchronously inside the venue adapter's report path, if any. */
   asyncFailure(): unknown;
+  /**
+   * Stale-feed watchdog input (paper/live): ms since the last depth message at wall `nowUs`, Infinity
+   * while the stream is down; undefined before the first depth. Absent in replay (no watchdog).
+   */
+  feedSilenceMs?(nowUs: number): number | undefined;
   /** Stops the own-trades stream, closes the exchange client (not in replay) and the alpha model. */
   close(): Promise<void>;
+  /** Live only: the account to reconcile (native/reconcile.ts); undefined in replay and paper. */
+  readonly liveAccount?: LiveAccount;
+}
+
+/** What reconciliation needs of a live run: the exchange client and the venue adapter's order re-check. */
+export interface LiveAccount {
+  readonly client: CcxtClient;
+  /** Asks the venue about one of our orders and settles it (CcxtVenue.recheck). */
+  recheck(clientOrderId: string): Promise<void>;
 }
 
 /**
@@ -163,9 +178,12 @@ export async function buildRuntime(
     o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials, cfg.exchangeUrl))
   )(instrument, config);
   await exchange.loadMarkets();
-  const feed = new CcxtMarketFeed({
-    client: exchange,
+  // Raw Binance streams + REST snapshots through ccxt's rate limiter (docs/adr/0013-live-book-feed.md).
+  const feed = new BinanceStreamFeed({
     instrument,
+    streamBaseUrl: venueEndpoints(instrument.venue, config.exchangeUrl).streamBaseUrl,
+    fetchSnapshot: ccxtSnapshotFetcher(exchange, instrument),
+    resnapshotMs: config.resnapshotMs,
     clock: o.clock,
     sleep: o.sleep,
     log: o.log,
@@ -176,6 +194,7 @@ export async function buildRuntime(
       feed,
       driver: sim(),
       requestSnapshot: () => feed.requestSnapshot(),
+      feedSilenceMs: (nowUs) => feed.silenceMs(nowUs),
       asyncFailure: () => undefined,
       close: async () => {
         await exchange.close();
@@ -214,7 +233,9 @@ export async function buildRuntime(
     feed,
     driver,
     requestSnapshot: () => feed.requestSnapshot(),
+    feedSilenceMs: (nowUs) => feed.silenceMs(nowUs),
     asyncFailure: () => failure,
+    liveAccount: { client: exchange, recheck: (id) => venue?.recheck(id) ?? Promise.resolve() },
     close: async () => {
       venue?.stop();
       await exchange.close();

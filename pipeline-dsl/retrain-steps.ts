@@ -13,6 +13,7 @@ import { PrunerConfigSchema, SamplerConfigSchema, SearchSpaceSchema } from '../c
 import { ObjectiveSchema } from '../core/validation/objective.ts';
 import { AlphaParamsSchema } from '../core/quoting/model-params.ts';
 import { T } from './expr/types.ts';
+import { looksLikeSelector, parseSessionSelector } from './session-selector.ts';
 
 /** A recorded session prefix, e.g. `binance-usdm_BTCUSDT_20240718T2357Z-20240719T0005Z`. */
 export const sessionPrefix = z
@@ -21,6 +22,20 @@ export const sessionPrefix = z
     /^binance-(spot|usdm)_[A-Z0-9]+_[0-9TZ-]+(_[a-z]+)?$/,
     'expected a recorded session prefix such as binance-spot_BTCUSDT_20240808T2354Z-20240809T0005Z',
   );
+/** A session prefix, or a `latest:<duration>[:<market>_<SYMBOL>]` selector (./session-selector.ts). */
+const sessionPrefixOrSelector = z.string().superRefine((text, ctx) => {
+  if (looksLikeSelector(text)) {
+    const parsed = parseSessionSelector(text);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.message });
+    return;
+  }
+  const prefix = sessionPrefix.safeParse(text);
+  if (!prefix.success)
+    ctx.addIssue({
+      code: 'custom',
+      message: `${prefix.error.issues[0]?.message ?? 'invalid session'}, or a selector such as latest:7d`,
+    });
+});
 const epochUs = z.int().min(0);
 const modelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
 /** A model version id of the registry, `<name>@<version>`. */
@@ -36,8 +51,10 @@ const windows = z.array(sessionWindowSchema).min(1, 'needs at least one window')
 
 /** `uses: data-quality-gate` — grade session windows; only clean windows go on to training. */
 export const dataQualityGateStepInputSchema = z.strictObject({
-  /** Recorded sessions (one instrument), any order; windows come out in time order. */
-  sessions: z.array(sessionPrefix).min(1),
+  /** Recorded sessions (one instrument), any order; windows come out in time order. Each entry is a
+   * prefix or a selector of the newest recorded sessions (`latest:7d[:usdm_BTCUSDT]`, resolved by the
+   * activity: ./session-selector.ts); a single selector may be written without the list. */
+  sessions: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(sessionPrefixOrSelector).min(1)),
   /** Window length, ms (≥ 1 s). The included windows travel in the workflow history: the gate refuses
    * more than ~2,200 of them (256 KiB of JSON) and names a length that fits. */
   windowMs: z.int().min(1_000).max(86_400_000),

@@ -35,8 +35,11 @@ export type SyncResult = 'buffered' | 'stale' | 'applied' | 'gap' | 'crossed';
 /** `synced` = the book mirrors the venue; otherwise the book is empty and diffs are buffered. */
 export type SyncState = 'awaiting-snapshot' | 'synced' | 'out-of-sync';
 
-/** Why a new snapshot is needed. */
-export type ResyncReason = 'gap' | 'crossed';
+/**
+ * Why a new snapshot is needed: a broken chain, a crossed book, or (`markOutOfSync`) a `@bookTicker`
+ * that disagrees with the book at the same update id (./book-ticker-check.ts).
+ */
+export type ResyncReason = 'gap' | 'crossed' | 'ticker-mismatch';
 
 /** Options of `BinanceBookSync`. */
 export interface BinanceBookSyncOptions {
@@ -77,6 +80,7 @@ export class BinanceBookSync {
   private staleCount = 0;
   private gapCount = 0;
   private crossedCount = 0;
+  private mismatchCount = 0;
   private resyncCount = 0;
   private overflowCount = 0;
 
@@ -130,7 +134,11 @@ export class BinanceBookSync {
   get crossings(): number {
     return this.crossedCount;
   }
-  /** Times a new snapshot was requested (= gaps + crossings). */
+  /** Books found wrong by an outside check (`markOutOfSync('ticker-mismatch')`). */
+  get tickerMismatches(): number {
+    return this.mismatchCount;
+  }
+  /** Times a new snapshot was requested (= gaps + crossings + ticker mismatches). */
   get resyncRequests(): number {
     return this.resyncCount;
   }
@@ -188,6 +196,18 @@ export class BinanceBookSync {
     return r;
   }
 
+  /**
+   * An outside check found the synced book wrong: the book is cleared, the sync goes out-of-sync and
+   * `onResyncRequested(reason)` is called, exactly as on a gap (later diffs are buffered for the next
+   * snapshot). No-op unless synced.
+   * @returns whether the sync was synced (and is now out-of-sync).
+   */
+  markOutOfSync(reason: ResyncReason): boolean {
+    if (!this.synced) return false;
+    this.fail(reason);
+    return true;
+  }
+
   /** Sequencing check + apply, in phase first/chained. On failure calls `fail` (does not buffer). */
   private process(d: DepthDiff): SyncResult {
     const u = d.finalUpdateId;
@@ -241,7 +261,8 @@ export class BinanceBookSync {
     this.phase = 'out';
     this.book.clear();
     if (reason === 'gap') this.gapCount++;
-    else this.crossedCount++;
+    else if (reason === 'crossed') this.crossedCount++;
+    else this.mismatchCount++;
     this.resyncCount++;
     if (this.onResync !== undefined) this.onResync(reason);
     return reason;

@@ -23,7 +23,8 @@
  *  - `no-depth-events`: no snapshot or diff fell inside it (a hole in the depth recording);
  *  - `missing-trades`: fewer than `minTrades` trades, or a trade silence longer than `maxTradeGapMs`,
  *    counting the silences from the window's start to its first trade and from its last trade to its
- *    end (a window without trades has a silence of its whole length).
+ *    end (a window without trades has a silence of its whole length);
+ *  - `recorder-gap`: a gap marker of the recorder touches it (applied by the gate: ./recorder-gaps.ts).
  * BookTicker events are ignored (the book is rebuilt from depth only).
  */
 
@@ -49,6 +50,7 @@ export const EXCLUSION_REASONS = [
   'not-synced',
   'no-depth-events',
   'missing-trades',
+  'recorder-gap', // a gap marker of the recorder (./recorder-gaps.ts)
 ] as const;
 
 /** Why a window was excluded (see the module doc). */

@@ -7,7 +7,14 @@
  *   `volSampleIntervalMs`; OFI: trade-flow imbalance on trades; DI: depth imbalance on applied depth,
  *   unless the quoter declares it never reads it)
  *   → quoter.decide(view) → executor.reconcile(intent, working) → actions to the ExecutionVenue port.
- * `@bookTicker` events are ignored (counted): the book comes from depth alone.
+ * `@bookTicker` events take no part in quoting (the book comes from depth alone); they cross-check the
+ * book (core/book/book-ticker-check.ts): a ticker whose best bid/ask differs from the book at the same
+ * update id marks the book out of sync ('ticker-mismatch'), which pulls the quotes and asks the owner
+ * for a new snapshot, as a gap does. `checkBookTicker: false` turns the check off.
+ *
+ * Feed watchdog: `setFeedStale(true)` (the live process's timer, when no depth arrived for
+ * `staleFeedMs`) halts the risk gate with reason `stale-feed` and cancels every working order at once;
+ * `setFeedStale(false)` lifts it.
  *
  * Venue reports (`onVenueReport`) maintain the working orders, inventory (lots), cash (exact integer
  * tick·lots), fees (quote currency) and the spread-capture figures.
@@ -45,6 +52,7 @@
  * since the last one.
  */
 import { BinanceBookSync, type ResyncReason, type SyncResult } from '../book/binance-sync.ts';
+import { BookTickerCheck } from '../book/book-ticker-check.ts';
 import { OrderBook } from '../book/order-book.ts';
 import type { MarketEvent, MarketKind } from '../market-events.ts';
 import type { Clock } from '../ports.ts';
@@ -118,14 +126,20 @@ export interface QuotingEngineOptions {
   readonly quoteFromUs?: number;
   /** Limits of the risk gate (core/risk); absent: none (`risk.setLimits` may set them later). */
   readonly riskLimits?: RiskLimits;
+  /** Cross-check the book against `@bookTicker` events (module doc); default true. */
+  readonly checkBookTicker?: boolean;
 }
 
 /** Counters of one engine session (all monotone, plain integers). */
 export interface EngineCounters {
   /** Market events received (all kinds). */
   events: number;
-  /** `@bookTicker` events ignored. */
+  /** `@bookTicker` events received (never used for quoting; cross-checked, see the next two). */
   bookTickerIgnored: number;
+  /** bookTickers compared with the book at their update id (core/book/book-ticker-check.ts). */
+  bookTickerCompared: number;
+  /** Comparisons that found the book wrong (each marked the book out of sync: a resync). */
+  bookTickerMismatches: number;
   /** Quoter decisions taken. */
   decisions: number;
   /** Executor reconciles run (decisions whose legs or working orders changed). */
@@ -176,6 +190,8 @@ export class QuotingEngine {
   readonly counters: EngineCounters = {
     events: 0,
     bookTickerIgnored: 0,
+    bookTickerCompared: 0,
+    bookTickerMismatches: 0,
     decisions: 0,
     reconciles: 0,
     quotesPlaced: 0,
@@ -205,6 +221,9 @@ export class QuotingEngine {
 
   private readonly opts: QuotingEngineOptions;
   private readonly sync: BinanceBookSync;
+  /** The bookTicker cross-check; undefined when `checkBookTicker` is false. */
+  private readonly tickerCheck: BookTickerCheck | undefined;
+  private feedStale = false;
   private readonly vol: EwmaVolatility;
   private readonly ofi: TradeFlowImbalance;
   private readonly di: DepthImbalance;
@@ -255,6 +274,7 @@ export class QuotingEngine {
       this.book,
       opts.onResyncRequested === undefined ? {} : { onResyncRequested: opts.onResyncRequested },
     );
+    this.tickerCheck = opts.checkBookTicker === false ? undefined : new BookTickerCheck();
     this.vol = new EwmaVolatility({
       observations: s.volObservations,
       sampleIntervalMs: s.volSampleIntervalMs,
@@ -342,6 +362,24 @@ export class QuotingEngine {
     this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
   }
 
+  /**
+   * Feed watchdog input (module doc). On the transition to stale the risk gate halts with reason
+   * `stale-feed` and every working order is cancelled now (not at the next event, which may never
+   * come); on the transition back the suspension is lifted and quoting restarts at the next event.
+   * Repeated calls with the same value do nothing.
+   * @param silenceMs time since the last depth message, ms; @param limitMs the staleness limit, ms
+   *   (both only recorded in the risk transition).
+   */
+  setFeedStale(stale: boolean, silenceMs = 0, limitMs = 0): void {
+    if (stale === this.feedStale) return;
+    this.feedStale = stale;
+    const nowUs = this.opts.clock.nowUs();
+    this.risk.setFeedStale(nowUs, stale, silenceMs, limitMs);
+    if (!stale) return;
+    this.dirty = true;
+    this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
+  }
+
   /** Lifts a latched halt; quoting restarts at the next event if no other condition holds. */
   resume(note?: string): void {
     this.risk.resume(this.opts.clock.nowUs(), note);
@@ -364,6 +402,20 @@ export class QuotingEngine {
     if (requestedAtUs < this.alphaAtUs) return;
     this.alpha = value;
     this.alphaAtUs = requestedAtUs;
+  }
+
+  /**
+   * Sets the inventory to the account's actual position (reconciliation, docs/adr/0015-reconciliation.md):
+   * the difference is booked at the last mid, or at the first mid when none was seen yet, so adopting
+   * a position adds no PnL (core/engine/position.ts). The next decision quotes around it.
+   * @param inventoryLots the account's signed position, lots (+ long).
+   * @returns the adopted difference, lots.
+   * @throws RangeError if `inventoryLots` is not a safe integer.
+   */
+  adoptInventory(inventoryLots: number): number {
+    const delta = this.position.adopt(inventoryLots, this.lastMidTicksValue);
+    if (delta !== 0) this.dirty = true;
+    return delta;
   }
 
   /** Orders we may have on the venue (placed and not known closed). */
@@ -394,6 +446,10 @@ export class QuotingEngine {
     switch (ev.kind) {
       case 'bookTicker':
         c.bookTickerIgnored++;
+        if (this.tickerCheck !== undefined) {
+          const r = this.tickerCheck.onTicker(ev, this.sync.updateId, this.book);
+          if (r === 'match' || r === 'mismatch') this.onTickerCompared(r, true);
+        }
         return;
       case 'snapshot':
         result = this.sync.onSnapshot(ev);
@@ -407,7 +463,12 @@ export class QuotingEngine {
         this.ofi.onTrade(ev.aggressor, ev.sizeLots, this.opts.clock.nowUs());
         break;
     }
+    if (depthChanged && this.tickerCheck !== undefined) {
+      const r = this.tickerCheck.onBookAt(this.sync.updateId ?? 0, this.book);
+      if (r === 'match' || r === 'mismatch') this.onTickerCompared(r, false); // pulled just below
+    }
     if (result === 'gap' || result === 'crossed' || !this.sync.synced) {
+      this.tickerCheck?.reset();
       this.pullQuotes();
       return;
     }
@@ -417,6 +478,7 @@ export class QuotingEngine {
     const mid = book.midTicks();
     if (mid !== undefined) {
       this.lastMidTicksValue = mid;
+      if (this.position.unmarkedLots !== 0) this.position.markAdopted(mid); // adopted at start: first mid
       this.vol.update(mid, nowUs);
       if (this.volLong !== undefined) this.volLong.update(mid, nowUs);
     }
@@ -502,6 +564,15 @@ export class QuotingEngine {
     this.spreadCapture.onFill(f.side, f.priceTicks, f.sizeLots, o.midAtQuoteTicks, o.halfSpreadTicks, midNow);
     o.openLots = openLots;
     if (openLots <= 0) this.working.remove(f.clientOrderId);
+  }
+
+  /** Counts one comparison; a mismatch marks the book out of sync (and pulls the quotes if `pull`). */
+  private onTickerCompared(r: 'match' | 'mismatch', pull: boolean): void {
+    const c = this.counters;
+    c.bookTickerCompared++;
+    if (r === 'match') return;
+    c.bookTickerMismatches++;
+    if (this.sync.markOutOfSync('ticker-mismatch') && pull) this.pullQuotes();
   }
 
   /** The quoter threw: cancel every working order (an empty intent), count, keep the error. */

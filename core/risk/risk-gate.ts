@@ -4,8 +4,9 @@
  * backtester and the live engine through core/engine/quoting-engine.ts. See docs/adr/0011-risk-layer.md.
  *
  * State = the condition of highest priority that holds:
- *   latched halt (kill > daily-loss > drawdown) > suspension (ack-latency > reject-rate >
- *   volatility-spike > thin-book) > reducing (inventory-notional > inventory-soft-limit) > active.
+ *   latched halt (kill > daily-loss > drawdown) > suspension (reconcile-mismatch of orders > stale-feed >
+ *   ack-latency > reject-rate > volatility-spike > thin-book) > reducing (reconcile-mismatch of inventory
+ *   > inventory-notional > inventory-soft-limit) > active.
  * Escalation is immediate (on the input that crosses a limit). Suspensions and reducing lift as soon as
  * their condition clears; a latched halt only on `resume`. Every change of (state, reason) is queued as
  * a `RiskTransition` for the driver to log, count and store (`drainTransitions`).
@@ -53,12 +54,19 @@ const SUSPEND_VOL = 4;
 const SUSPEND_DEPTH = 8;
 const REDUCE_NOTIONAL = 16;
 const REDUCE_SOFT = 32;
+/** Reconciliation (docs/adr/0015-reconciliation.md): working orders / inventory differ from the venue's. */
+const RECONCILE_ORDERS = 64;
+const RECONCILE_INVENTORY = 128;
+const SUSPEND_FEED = 256;
 
 const FLAG_REASON: readonly (readonly [number, RiskReason, RiskState])[] = [
+  [RECONCILE_ORDERS, 'reconcile-mismatch', 'halted'],
+  [SUSPEND_FEED, 'stale-feed', 'halted'],
   [SUSPEND_ACK, 'ack-latency', 'halted'],
   [SUSPEND_REJECT, 'reject-rate', 'halted'],
   [SUSPEND_VOL, 'volatility-spike', 'halted'],
   [SUSPEND_DEPTH, 'thin-book', 'halted'],
+  [RECONCILE_INVENTORY, 'reconcile-mismatch', 'reducing'],
   [REDUCE_NOTIONAL, 'inventory-notional', 'reducing'],
   [REDUCE_SOFT, 'inventory-soft-limit', 'reducing'],
 ];
@@ -156,7 +164,7 @@ export class RiskGate {
     const sigmaOn = s?.sigmaRatio !== undefined;
     this.sigmaShort = sigmaOn ? ewma(s.sigmaShortWindowMs, s.sigmaSampleIntervalMs) : undefined;
     this.sigmaLong = sigmaOn ? ewma(s.sigmaLongWindowMs, s.sigmaSampleIntervalMs) : undefined;
-    this.flags = 0;
+    this.flags &= SUSPEND_FEED; // the feed's staleness is an observation, not a limit: kept
   }
 
   /**
@@ -256,6 +264,19 @@ export class RiskGate {
   }
 
   /**
+   * Reconciliation input (native/reconcile.ts): a confirmed difference between the engine and the
+   * venue's account halts (orders) or reduces (inventory) with reason `reconcile-mismatch`; a match
+   * (0) clears it. Not latched: the next matching reconciliation lifts it.
+   * @param orderDiffs working orders that differ (only on one side), count; 0 = match.
+   * @param inventoryDiffLots |engine inventory − account inventory|, lots; 0 = match.
+   */
+  onReconcile(nowUs: number, orderDiffs: number, inventoryDiffLots: number): void {
+    this.setFlag(RECONCILE_INVENTORY, inventoryDiffLots !== 0, inventoryDiffLots, 0);
+    this.setFlag(RECONCILE_ORDERS, orderDiffs !== 0, orderDiffs, 0);
+    this.evaluate(nowUs);
+  }
+
+  /**
    * Latches HALTED with reason `kill` (an operator, an HTTP call or a workflow). Idempotent while killed.
    * @param note the operator's reason (stored, never parsed).
    */
@@ -277,6 +298,18 @@ export class RiskGate {
       this.dayStartPnlQuote = this.lastPnlQuote;
     }
     this.evaluate(nowUs, note, 'resume');
+  }
+
+  /**
+   * Feed watchdog input (native/engine-process.ts): while `stale` (no depth message for the configured
+   * `staleFeedMs`, or the market stream is down) the gate is HALTED with reason `stale-feed`, a
+   * suspension lifted by the first call with `stale` false. Kept across `setLimits` (not a limit).
+   * @param nowUs event time, µs. @param silenceMs how long the feed has been silent, ms (the
+   *   transition's value). @param limitMs the staleness limit, ms (the transition's limit).
+   */
+  setFeedStale(nowUs: number, stale: boolean, silenceMs = 0, limitMs = 0): void {
+    this.setFlag(SUSPEND_FEED, stale, silenceMs, limitMs);
+    this.evaluate(nowUs);
   }
 
   /** Whether one more place may be sent with `workingOrders` already working (`maxOpenOrders`). */

@@ -30,6 +30,13 @@ export type RiskReason =
   | 'volatility-spike'
   /** Suspension: a best level holds fewer than `stress.minL1DepthLots`. */
   | 'thin-book'
+  /** Suspension: no depth message for `staleFeedMs` (or the stream is down); lifted when depth flows. */
+  | 'stale-feed'
+  /**
+   * Halted (working orders differ) or reducing (inventory differs): the periodic reconciliation found
+   * the venue's account and the engine disagreeing on two checks in a row (docs/adr/0015-reconciliation.md).
+   */
+  | 'reconcile-mismatch'
   /** Reducing: |q|·mid at or above `maxInventoryNotionalQuote`. */
   | 'inventory-notional'
   /** Reducing: |q| at or above `softInventoryLots`. */

@@ -5,13 +5,17 @@
 import { pro } from 'ccxt';
 import type { Instrument } from '../../core/instrument.ts';
 import type { ApiCredentials } from '../config.ts';
-import type { CcxtMarketClient } from '../feeds/ccxt-feed.ts';
+import type { BinanceDepthClient } from '../feeds/depth-snapshot.ts';
+import type { CcxtAccountClient } from './ccxt-account.ts';
 import type { CcxtTradingClient } from './ccxt-venue.ts';
 import { venueEndpoints } from './endpoints.ts';
 import { withExchangeErrors } from './exchange-errors.ts';
 
-/** The ccxt surface the engine uses: market streams, trading, and closing the websockets. */
-export interface CcxtClient extends CcxtMarketClient, CcxtTradingClient {
+/**
+ * The ccxt surface the engine uses: REST depth snapshots of the live feed (../feeds/depth-snapshot.ts),
+ * trading, the account queries of reconciliation (./ccxt-account.ts), and closing the websockets.
+ */
+export interface CcxtClient extends BinanceDepthClient, CcxtTradingClient, CcxtAccountClient {
   /** Loads market metadata (precision, limits); required before trading. */
   loadMarkets(): Promise<unknown>;
   /** Closes every websocket; pending `watch*` calls reject. */

@@ -84,6 +84,19 @@ const RULES: ReadonlyArray<readonly [ErrorClass, CcxtErrorCode, 'transient' | 'p
 ];
 
 /**
+ * Binance answers whose outcome is unknown, which ccxt 4.5 leaves as a generic error: an HTTP 5xx
+ * ("the issue is on Binance's side … the execution status is UNKNOWN and could have been a success",
+ * Binance API docs, General API Information) and the codes -1000 UNKNOWN, -1001 DISCONNECTED and
+ * -1008 server overloaded ("please try again"), which ccxt's spot error table lacks. Transient, so an
+ * order's outcome is asked, never assumed.
+ */
+const UNKNOWN_OUTCOME = /(?:^|\s)binance 5\d\d\b|"code":\s*-10(?:00|01|08)\b/;
+
+function isUnknownOutcome(message: string): boolean {
+  return UNKNOWN_OUTCOME.test(message);
+}
+
+/**
  * Converts anything a ccxt call threw into a taxonomy error.
  * @param err the thrown value.
  * @param context plain values for `details` (e.g. `{ op: 'createOrder', clientOrderId }`).
@@ -104,6 +117,9 @@ export function mapCcxtError(
   const rawMessage = err instanceof Error ? err.message : String(err);
   const message = redactSecrets(rawMessage, secrets).slice(0, 500);
   const details = { ...context, ccxtClass };
+  if (err instanceof BaseError && isUnknownOutcome(rawMessage)) {
+    return new TransientError('EXCHANGE_UNAVAILABLE', `exchange: ${message}`, details);
+  }
   for (const [cls, code, kind] of RULES) {
     if (err instanceof cls) {
       return kind === 'transient'

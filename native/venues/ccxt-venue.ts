@@ -12,12 +12,21 @@
  *  3. FIFO: a cancel waits for its own place request to settle before it is sent.
  *
  * Errors are mapped with `mapCcxtError` (ccxt-errors.ts). A post-only order that would cross becomes a
- * `rejected: post-only-would-cross` report; other refusals `rejected: venue-error`. A transient failure
- * of a place leaves the order's state unknown, so the adapter cancels it by client id: success means it
- * was live (`accepted` then `canceled`), "order not found" means it never was (`rejected`). Transient
- * cancel failures are retried with exponential backoff (`cancelAttempts`, from 100 ms).
+ * `rejected: post-only-would-cross` report; other refusals `rejected: venue-error`.
  *
- * Cannot be exercised here (no exchange network); its pure parts live in ccxt-wire.ts and are tested.
+ * Unknown outcomes are resolved by asking the venue, never assumed (docs/adr/0015-reconciliation.md):
+ * a place that failed transiently (timeout, network) may or may not exist, so the adapter queries it by
+ * client id (`fetchOrder` with `origClientOrderId`, retried with backoff, `queryAttempts` from 100 ms).
+ * Found: it is `accepted` (its fills come through the stream; a canceled/expired one is then
+ * `canceled`). "Order does not exist" (-2013): asked once more after `notFoundRecheckMs` (a timed-out
+ * create can still reach the matching engine after the first query), then `rejected`. No answer at all:
+ * the order stays pending-live and logged; the periodic reconciliation (native/reconcile.ts) finds it.
+ * Transient cancel failures are retried with exponential backoff (`cancelAttempts`, from 100 ms); when
+ * they run out, the order is queried the same way to learn whether it is canceled, filled or working.
+ * `recheck` does the same for an order the reconciliation no longer sees open on the venue.
+ *
+ * Tested through the protocol: the real ccxt client against the exchange simulator with faults injected
+ * (test/native/ccxt-venue.test.ts, ccxt-venue.sim.contract.test.ts, reconcile-unknown-outcome.test.ts).
  */
 import { isMmflowError } from '../../core/errors.ts';
 import { instrumentSteps, type Instrument } from '../../core/instrument.ts';
@@ -28,6 +37,8 @@ import type { ExecutionVenue, VenueReport, VenueReportListener } from '../../cor
 import { errorFields, type Log } from '../../infra/log.ts';
 import type { Sleeper } from '../feeds/recorded-feed.ts';
 import type { Secret } from '../secret.ts';
+import type { CcxtOrderQueryClient, VenueOrder } from './ccxt-account.ts';
+import { queryOrder, type QueryOutcome } from './order-query.ts';
 import { mapCcxtError } from './ccxt-errors.ts';
 import {
   buildCreateOrderArgs,
@@ -41,7 +52,7 @@ import {
 } from './ccxt-wire.ts';
 
 /** The ccxt pro methods this adapter calls (a `ccxt.pro.binance` instance satisfies it). */
-export interface CcxtTradingClient {
+export interface CcxtTradingClient extends CcxtOrderQueryClient {
   createOrder(
     symbol: string,
     type: string,
@@ -77,10 +88,17 @@ export interface CcxtVenueOptions {
   readonly cancelAttempts?: number;
   /** Longest wait for fills the cancel answer says happened, ms (default 5000). */
   readonly fillGraceMs?: number;
+  /** Attempts per order query (unknown outcome) on transient errors (default 5). */
+  readonly queryAttempts?: number;
+  /** Wait before asking again about an order the venue said does not exist, ms (default 500). */
+  readonly notFoundRecheckMs?: number;
 }
 
+/** How a live order ends: canceled (with what was open), cancel refused, or filled (venue query). */
 type Terminal =
-  { readonly kind: 'canceled'; readonly remainingLots: number } | { readonly kind: 'cancel-rejected' };
+  | { readonly kind: 'canceled'; readonly remainingLots: number }
+  | { readonly kind: 'cancel-rejected' }
+  | { readonly kind: 'filled' };
 
 interface TrackedOrder {
   readonly clientOrderId: string;
@@ -180,7 +198,7 @@ export class CcxtVenue implements ExecutionVenue {
       );
       const res = parseCcxt(ccxtOrderWire, raw, 'createOrder result');
       this.o.log.debug({ clientOrderId: order.clientOrderId, exchangeId: res.id }, 'order acknowledged');
-      this.markLive(order, res.id, res.timestamp ?? undefined);
+      this.markLive(order, res.id);
     } catch (err) {
       const mapped = isMmflowError(err)
         ? err
@@ -188,7 +206,7 @@ export class CcxtVenue implements ExecutionVenue {
       if (mapped.retryable) {
         this.o.log.warn(
           { clientOrderId: order.clientOrderId, err: errorFields(mapped) },
-          'place outcome unknown; cancelling by client id',
+          'place outcome unknown; asking the venue',
         );
         await this.resolveUncertain(order);
         return;
@@ -210,10 +228,19 @@ export class CcxtVenue implements ExecutionVenue {
     }
   }
 
-  /** After a transient place failure: cancel by client id to learn whether the order exists. */
+  /** After a transient place failure: ask the venue whether the order exists (module doc). */
   private async resolveUncertain(order: TrackedOrder): Promise<void> {
-    const outcome = await this.sendCancel(order);
+    let outcome = await this.queryOrder(order.clientOrderId);
     if (outcome.kind === 'not-found') {
+      await this.o.sleep(this.o.notFoundRecheckMs ?? 500);
+      outcome = await this.queryOrder(order.clientOrderId);
+    }
+    if (order.state === 'closed' || order.terminal !== undefined) return; // settled meanwhile
+    if (outcome.kind === 'not-found') {
+      this.o.log.info(
+        { clientOrderId: order.clientOrderId },
+        'unknown place outcome: the order does not exist',
+      );
       this.close(order);
       this.emit({
         type: 'rejected',
@@ -222,23 +249,93 @@ export class CcxtVenue implements ExecutionVenue {
         reason: 'venue-error',
         timeUs: this.o.clock.nowUs(),
       });
-    } else if (outcome.kind === 'canceled') {
-      this.markLive(order, outcome.exchangeId, undefined);
-      this.settle(order, { kind: 'canceled', remainingLots: outcome.remainingLots ?? order.openLots });
+    } else if (outcome.kind === 'found') {
+      this.o.log.info(
+        {
+          clientOrderId: order.clientOrderId,
+          status: outcome.order.status,
+          filledLots: outcome.order.filledLots,
+        },
+        'unknown place outcome: the order exists',
+      );
+      this.markLive(order, outcome.order.exchangeId);
+      this.applyQueried(order, outcome.order);
     } else {
       this.o.log.error(
         { clientOrderId: order.clientOrderId },
-        'order state unknown after retries; left open',
+        'order state unknown after retries; left open for reconciliation',
       );
       order.state = 'live';
     }
   }
 
-  private markLive(
-    order: TrackedOrder,
-    exchangeId: string | undefined,
-    timestampMs: number | undefined,
-  ): void {
+  /**
+   * Applies what the venue said about a live order: open → nothing; canceled/expired/rejected →
+   * `canceled` of what was not filled (after the fills); filled → closes once its fills arrived.
+   */
+  private applyQueried(order: TrackedOrder, v: VenueOrder): void {
+    if (v.status === 'open' || order.state === 'closed' || order.terminal !== undefined) return;
+    if (v.status === 'closed') this.settle(order, { kind: 'filled' });
+    else this.settle(order, { kind: 'canceled', remainingLots: v.sizeLots - v.filledLots });
+  }
+
+  /**
+   * Asks the venue about an order the periodic reconciliation no longer sees open (native/reconcile.ts):
+   * settles it as the venue says (filled, canceled); no-op if it is pending, closed, or still open.
+   */
+  async recheck(clientOrderId: string): Promise<void> {
+    const order = this.orders.get(clientOrderId);
+    if (order === undefined || order.state !== 'live' || order.terminal !== undefined) return;
+    const outcome = await this.queryOrder(clientOrderId);
+    if (order.state !== 'live' || order.terminal !== undefined) return;
+    if (outcome.kind === 'found') {
+      if (order.exchangeId === undefined) this.markKnown(order, outcome.order.exchangeId);
+      this.applyQueried(order, outcome.order);
+    } else if (outcome.kind === 'not-found') {
+      await this.settleNotFound(order);
+    }
+  }
+
+  /**
+   * The venue does not know the order (cancel -2011, or a query). Acknowledged before: it closed
+   * through its fills (`cancel-rejected`, fills awaited). Never acknowledged (its place failed
+   * transiently and the venue could not be asked: e.g. 5xx then 429s): "unknown order" cannot tell
+   * "never existed" from "filled, fills buffered under an exchange id we never learnt", so the venue
+   * is asked again by client order id (`resolveUncertain`: not found → `rejected`, found → its real
+   * state). Before this, such an order ended as `cancel-rejected` and stayed `open` in the run's
+   * orders table although the venue never had it (test/native/engine-faults.test.ts, 5xx then 429).
+   */
+  private async settleNotFound(order: TrackedOrder): Promise<void> {
+    if (order.exchangeId === undefined) await this.resolveUncertain(order);
+    else this.settle(order, { kind: 'cancel-rejected' });
+  }
+
+  /** Asks the venue about one of our orders (./order-query.ts). */
+  private queryOrder(clientOrderId: string): Promise<QueryOutcome> {
+    const o = this.o;
+    const options = { ...o, attempts: o.queryAttempts ?? 5 };
+    return queryOrder(options, clientOrderId);
+  }
+
+  /** Maps a live order to its exchange id learnt late, flushing fills buffered under that id. */
+  private markKnown(order: TrackedOrder, exchangeId: string): void {
+    order.exchangeId = exchangeId;
+    this.byExchangeId.set(exchangeId, order);
+    const buffered = this.unmatched.get(exchangeId);
+    if (buffered === undefined) return;
+    this.unmatched.delete(exchangeId);
+    for (const t of buffered) this.applyFill(order, t);
+  }
+
+  /**
+   * The `accepted` report's time is the engine clock at the acknowledgement, never the venue's
+   * `transactTime`: the engine measures send→ACK latency as this time minus its own send time, and the
+   * venue's clock differs from ours by the clock offset (drift, an injected skew; in the simulator
+   * harness the replay's origin). Mixing the two clocks gave latencies off by that offset — a false
+   * `ack-latency` halt that never cleared, its sample lying in the risk window's future
+   * (test/native/engine-faults.test.ts, test/native/ccxt-venue-ack-clock.test.ts).
+   */
+  private markLive(order: TrackedOrder, exchangeId: string | undefined): void {
     order.state = 'live';
     order.exchangeId = exchangeId;
     this.emit({
@@ -247,15 +344,9 @@ export class CcxtVenue implements ExecutionVenue {
       side: order.side,
       priceTicks: order.priceTicks,
       sizeLots: order.sizeLots,
-      timeUs: timestampMs === undefined ? this.o.clock.nowUs() : timestampMs * 1000,
+      timeUs: this.o.clock.nowUs(),
     });
-    if (exchangeId === undefined) return;
-    this.byExchangeId.set(exchangeId, order);
-    const buffered = this.unmatched.get(exchangeId);
-    if (buffered !== undefined) {
-      this.unmatched.delete(exchangeId);
-      for (const t of buffered) this.applyFill(order, t);
-    }
+    if (exchangeId !== undefined) this.markKnown(order, exchangeId);
   }
 
   private async cancel(clientOrderId: string, side: Side): Promise<void> {
@@ -288,8 +379,30 @@ export class CcxtVenue implements ExecutionVenue {
     const outcome = await this.sendCancel(order);
     if (outcome.kind === 'canceled')
       this.settle(order, { kind: 'canceled', remainingLots: outcome.remainingLots ?? order.openLots });
-    else if (outcome.kind === 'not-found') this.settle(order, { kind: 'cancel-rejected' });
-    else this.o.log.error({ clientOrderId }, 'cancel failed after retries; order may still be working');
+    else if (outcome.kind === 'not-found') await this.settleNotFound(order);
+    else await this.resolveFailedCancel(order);
+  }
+
+  /** The cancel's outcome is unknown after its retries: ask the venue what became of the order. */
+  private async resolveFailedCancel(order: TrackedOrder): Promise<void> {
+    const q = await this.queryOrder(order.clientOrderId);
+    if (order.state === 'closed' || order.terminal !== undefined) return;
+    if (q.kind === 'found') {
+      if (order.exchangeId === undefined) this.markKnown(order, q.order.exchangeId);
+      if (q.order.status === 'open')
+        this.o.log.error(
+          { clientOrderId: order.clientOrderId },
+          'cancel failed after retries; order still working',
+        );
+      this.applyQueried(order, q.order);
+    } else if (q.kind === 'not-found') {
+      this.settle(order, { kind: 'cancel-rejected' });
+    } else {
+      this.o.log.error(
+        { clientOrderId: order.clientOrderId },
+        'cancel failed after retries; order may still be working',
+      );
+    }
   }
 
   private async sendCancel(
@@ -371,7 +484,9 @@ export class CcxtVenue implements ExecutionVenue {
         canceledLots: order.openLots,
         timeUs,
       });
-    } else {
+    } else if (t?.kind !== 'filled' || order.openLots > 0) {
+      // A filled order whose fills all arrived ends with its last fill; one whose fills were lost is
+      // dropped with cancel-rejected (the inventory reconciliation then sees the difference).
       this.emit({
         type: 'cancel-rejected',
         clientOrderId: order.clientOrderId,

@@ -26,15 +26,21 @@ export function withExchangeErrors(client: CcxtClient, secrets: readonly Secret[
   return {
     loadMarkets: () => mapped('loadMarkets', secrets, () => client.loadMarkets()),
     close: () => mapped('close', secrets, () => client.close()),
-    watchOrderBook: (symbol, limit, params) =>
-      mapped('watchOrderBook', secrets, () => client.watchOrderBook(symbol, limit, params)),
-    watchTrades: (symbol, since, limit, params) =>
-      mapped('watchTrades', secrets, () => client.watchTrades(symbol, since, limit, params)),
+    publicGetDepth: (params) => mapped('publicGetDepth', secrets, () => client.publicGetDepth(params)),
+    fapiPublicGetDepth: (params) =>
+      mapped('fapiPublicGetDepth', secrets, () => client.fapiPublicGetDepth(params)),
     createOrder: (symbol, type, side, amount, price, params) =>
       mapped('createOrder', secrets, () => client.createOrder(symbol, type, side, amount, price, params)),
     cancelOrder: (id, symbol, params) =>
       mapped('cancelOrder', secrets, () => client.cancelOrder(id, symbol, params)),
     watchMyTrades: (symbol, since, limit, params) =>
       mapped('watchMyTrades', secrets, () => client.watchMyTrades(symbol, since, limit, params)),
+    fetchOrder: (id, symbol, params) =>
+      mapped('fetchOrder', secrets, () => client.fetchOrder(id, symbol, params)),
+    fetchOpenOrders: (symbol, since, limit, params) =>
+      mapped('fetchOpenOrders', secrets, () => client.fetchOpenOrders(symbol, since, limit, params)),
+    fetchBalance: (params) => mapped('fetchBalance', secrets, () => client.fetchBalance(params)),
+    fetchPositions: (symbols, params) =>
+      mapped('fetchPositions', secrets, () => client.fetchPositions(symbols, params)),
   };
 }

@@ -57,6 +57,7 @@ describe('dataQualityGate', () => {
       'not-synced': 10,
       'no-depth-events': 1,
       'missing-trades': 2,
+      'recorder-gap': 0,
     });
     // Digest = sha256 of the depth file's bytes then the trades file's bytes.
     const expected = createHash('sha256')

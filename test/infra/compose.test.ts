@@ -80,6 +80,7 @@ describe('temporal-compose.yml', () => {
       'mmflow-db',
       'mmflow-engine',
       'mmflow-migrate',
+      'mmflow-recorder',
       'mmflow-worker',
       'temporal',
       'temporal-db',
@@ -180,6 +181,19 @@ describe('temporal-compose.yml', () => {
     expect(service('mmflow-engine').volumes).toContain(`mmflow-models:${store}:ro`);
     for (const name of ['mmflow-worker', 'mmflow-engine'])
       expect(envOf(name)['MMFLOW_MODEL_STORE']).toBe(store);
+  });
+
+  it('runs the recorder on the market-data volume the worker reads (MMFLOW_DATA_DIR)', () => {
+    const data = compose['x-mmflow-env']['MMFLOW_DATA_DIR'];
+    expect(data).toBe('/var/lib/mmflow/data');
+    const recorder = service('mmflow-recorder');
+    expect(recorder.image).toBe(service('mmflow-worker').image);
+    expect(recorder.restart).toBe('unless-stopped');
+    expect(envOf('mmflow-recorder')['MMFLOW_DATA_DIR']).toBe(data);
+    expect(recorder.volumes).toEqual([`mmflow-market-data:${data}`]);
+    expect(recorder.entrypoint?.at(-1)).toMatch(/^exec node bin\/mmflow\.mjs record --venue /);
+    expect(service('mmflow-worker').volumes).toContain(`mmflow-market-data:${data}:ro`);
+    expect(envOf('mmflow-worker')['MMFLOW_DATA_DIR']).toBe(data);
   });
 
   it('gives every ${VAR} interpolation a default so `docker compose config` needs no environment', () => {

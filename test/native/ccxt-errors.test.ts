@@ -26,7 +26,27 @@ describe('mapCcxtError', () => {
     [new ccxt.BadRequest('binance {"code":-1102}'), PermanentError, 'BAD_REQUEST'],
     [new ccxt.NotSupported('fetchX not supported'), PermanentError, 'NOT_SUPPORTED'],
     [new ccxt.MarketClosed('closed'), PermanentError, 'REJECTED'],
-    [new ccxt.ExchangeError('binance {"code":-1000}'), PermanentError, 'EXCHANGE_ERROR'],
+    [
+      new ccxt.ExchangeError('binance {"code":-1100,"msg":"Illegal characters"}'),
+      PermanentError,
+      'EXCHANGE_ERROR',
+    ],
+    // Outcome unknown (Binance: a 5xx "could have been a success"; -1000/-1001/-1008 "try again").
+    [new ccxt.ExchangeError('binance {"code":-1000}'), TransientError, 'EXCHANGE_UNAVAILABLE'],
+    [
+      new ccxt.ExchangeError('binance {"code":-1001,"msg":"Internal error"}'),
+      TransientError,
+      'EXCHANGE_UNAVAILABLE',
+    ],
+    [
+      new ccxt.ExchangeError(
+        'binance 503 Service Unavailable {"code":-1008,"msg":"Server is currently overloaded"}',
+      ),
+      TransientError,
+      'EXCHANGE_UNAVAILABLE',
+    ],
+    [new ccxt.ExchangeError('binance 500 Internal Server Error'), TransientError, 'EXCHANGE_UNAVAILABLE'],
+    [new ccxt.ExchangeError('binance {"code":-10008}'), PermanentError, 'EXCHANGE_ERROR'],
     [new TypeError('x is undefined'), PermanentError, 'UNEXPECTED'],
     ['a string', PermanentError, 'UNEXPECTED'],
   ] as const)('maps %s', (err, cls, code) => {

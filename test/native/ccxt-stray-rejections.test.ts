@@ -1,4 +1,4 @@
-import { NetworkError } from 'ccxt';
+import { AuthenticationError, NetworkError } from 'ccxt';
 import { describe, expect, it } from 'vitest';
 import type { Log } from '../../infra/log.ts';
 import { Secret } from '../../native/secret.ts';
@@ -23,6 +23,9 @@ describe('strayRejectionHandler', () => {
     expect(records[0]).toContain('"level":"warn"');
     expect(records[0]).toContain('closed before the connection');
     expect(records[0]).not.toContain('AKIA0123456789abcdefXYZ');
+    handle(new AuthenticationError('binance {"code":-2015,"msg":"Invalid API-key"}'));
+    expect(records).toHaveLength(2);
+    expect(records[1]).toContain('-2015');
   });
 
   it('rethrows anything else (a bug of ours still ends the process)', () => {

@@ -41,6 +41,7 @@ describe('retraining step outputs', () => {
         'not-synced': 2,
         'no-depth-events': 0,
         'missing-trades': 1,
+        'recorder-gap': 0,
       },
       datasetDigests: { [S]: 'ab' },
     };
