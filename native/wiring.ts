@@ -175,7 +175,7 @@ export async function buildRuntime(
   }
 
   const exchange = (
-    o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials, cfg.exchangeUrl))
+    o.createExchange ?? ((ins, cfg) => createCcxtClient(ins, cfg.credentials, cfg.exchangeUrl, o.log))
   )(instrument, config);
   await exchange.loadMarkets();
   // Raw Binance streams + REST snapshots through ccxt's rate limiter (docs/adr/0013-live-book-feed.md).

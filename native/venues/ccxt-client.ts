@@ -10,6 +10,8 @@ import type { CcxtAccountClient } from './ccxt-account.ts';
 import type { CcxtTradingClient } from './ccxt-venue.ts';
 import { venueEndpoints } from './endpoints.ts';
 import { withExchangeErrors } from './exchange-errors.ts';
+import { withClockResync } from './clock-resync.ts';
+import { silentLog, type Log } from '../../infra/log.ts';
 
 /**
  * The ccxt surface the engine uses: REST depth snapshots of the live feed (../feeds/depth-snapshot.ts),
@@ -27,12 +29,15 @@ export interface CcxtClient extends BinanceDepthClient, CcxtTradingClient, CcxtA
  * @param credentials required to trade (live); omitted for market data only (paper).
  * @param exchangeUrl base URL of a server speaking Binance's protocol (`mmflow exchange-sim`);
  *   undefined = Binance itself.
- * @returns the client behind `withExchangeErrors`: every error it throws is mapped and redacted.
+ * @param log where a clock-offset reload is reported (./clock-resync.ts); default silent.
+ * @returns the client behind `withExchangeErrors`: every error it throws is mapped and redacted; an
+ *   `InvalidNonce` (-1021) first reloads the clock offset (`withClockResync`).
  */
 export function createCcxtClient(
   instrument: Instrument,
   credentials: ApiCredentials | undefined,
   exchangeUrl?: string,
+  log: Log = silentLog,
 ): CcxtClient {
   const auth =
     credentials === undefined
@@ -46,5 +51,5 @@ export function createCcxtClient(
   const client =
     instrument.venue === 'binance-usdm' ? new pro.binanceusdm(options) : new pro.binance(options);
   const secrets = credentials === undefined ? [] : [credentials.apiKey, credentials.apiSecret];
-  return withExchangeErrors(client, secrets);
+  return withExchangeErrors(withClockResync(client, client, log), secrets);
 }
