@@ -346,7 +346,7 @@ export class QuotingEngine {
   get lastInvariantViolation(): unknown {
     return this.lastInvariantViolationValue;
   }
-  /** send→ACK latency of the last accepted place, µs (venue accept time − our send time); undefined before any. */
+  /** send→ACK latency of the last accepted place, µs (the ACK's time on our clock − our send time); undefined before any. */
   get lastAckLatencyUs(): number | undefined {
     return this.lastAckLatencyUsValue;
   }

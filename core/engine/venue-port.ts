@@ -32,7 +32,11 @@ export interface AcceptedReport {
   readonly side: Side;
   readonly priceTicks: number;
   readonly sizeLots: number;
-  /** Time the venue accepted the order, Unix epoch µs. */
+  /**
+   * When the acceptance is known, on the engine's clock, Unix epoch µs: the arrival time on the market
+   * clock for the simulated venue; the engine's clock at the ACK for a real venue (never the venue's own
+   * timestamp, whose clock may be skewed against ours: send→ACK latency would mix two clocks).
+   */
   readonly timeUs: number;
 }
 
