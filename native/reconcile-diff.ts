@@ -10,7 +10,8 @@
  * - a fill the user stream has not delivered yet: the account's inventory matches if it equals the
  *   engine's before or after the venue's answer;
  * - anything else that lasts less than two checks: `confirm` keeps only the differences seen in two
- *   consecutive checks (the same order id; an inventory difference both times).
+ *   consecutive checks (the same order id; the same inventory difference both times: two different
+ *   fills in flight at two checks are not a mismatch, a missed fill leaves the same difference).
  */
 
 /** The engine's side at one instant. */
@@ -72,7 +73,7 @@ export function diffAccount(
 
 /**
  * The differences confirmed by two consecutive checks: order ids in both, and the inventory
- * difference of `current` if both differ.
+ * difference when it is the same (non-zero) both times.
  */
 export function confirm(previous: AccountDiff, current: AccountDiff): AccountDiff {
   const prevEngine = new Set(previous.onlyEngine);
@@ -81,6 +82,8 @@ export function confirm(previous: AccountDiff, current: AccountDiff): AccountDif
     onlyEngine: current.onlyEngine.filter((id) => prevEngine.has(id)),
     onlyVenue: current.onlyVenue.filter((id) => prevVenue.has(id)),
     inventoryDiffLots:
-      previous.inventoryDiffLots !== 0 && current.inventoryDiffLots !== 0 ? current.inventoryDiffLots : 0,
+      current.inventoryDiffLots !== 0 && previous.inventoryDiffLots === current.inventoryDiffLots
+        ? current.inventoryDiffLots
+        : 0,
   };
 }

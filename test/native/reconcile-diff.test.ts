@@ -40,8 +40,11 @@ describe('confirm', () => {
     const first = { onlyEngine: ['a', 'b'], onlyVenue: ['o1'], inventoryDiffLots: 0 };
     const second = { onlyEngine: ['b', 'c'], onlyVenue: ['o1', 'o2'], inventoryDiffLots: -7 };
     expect(confirm(first, second)).toEqual({ onlyEngine: ['b'], onlyVenue: ['o1'], inventoryDiffLots: 0 });
+    // Two different fills in flight at two checks: not a mismatch; the same difference twice is one.
     const third = { onlyEngine: [], onlyVenue: [], inventoryDiffLots: -5 };
-    expect(confirm(second, third)).toEqual({ onlyEngine: [], onlyVenue: [], inventoryDiffLots: -5 });
+    expect(confirm(second, third)).toEqual({ onlyEngine: [], onlyVenue: [], inventoryDiffLots: 0 });
+    const fourth = { onlyEngine: [], onlyVenue: [], inventoryDiffLots: -5 };
+    expect(confirm(third, fourth)).toEqual({ onlyEngine: [], onlyVenue: [], inventoryDiffLots: -5 });
     expect(confirm(NO_DIFF, second)).toEqual(NO_DIFF);
   });
 });
