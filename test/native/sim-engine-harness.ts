@@ -60,6 +60,8 @@ export interface SimEngineOptions {
   /** Simulated latencies of paper mode, µs. */
   readonly latencyUs?: number;
   readonly log: Log;
+  /** Stop after this much wall time even if the replay has not ended, ms; default: the whole session. */
+  readonly maxWallMs?: number;
   /** Called once the engine runs and the simulator's pacer started (inject faults from here). */
   readonly during?: (sim: ExchangeSim, engine: { readonly httpUrl: string }) => Promise<void>;
 }
@@ -70,6 +72,8 @@ export interface SimEngineResult {
   readonly config: EngineConfig;
   readonly sim: ExchangeSim;
   readonly modelId: string;
+  /** Exchange time of the book the replay started from (the engine's first snapshot), Unix µs. */
+  readonly startExchUs: number;
 }
 
 /**
@@ -150,9 +154,12 @@ export async function runEngineOnSimulator(o: SimEngineOptions): Promise<SimEngi
       20_000,
       'the engine did not subscribe to the depth stream',
     );
+    const startExchUs = replay.exchTimeMs * 1000;
     sim.pacer.start();
+    const endWallMs = Date.now() + (o.maxWallMs ?? 30 * 60_000);
     if (o.during !== undefined) await o.during(sim, { httpUrl });
-    await waitFor(() => sim.pacer.finished, 30 * 60_000, 'the replay did not end');
+    await waitFor(() => sim.pacer.finished || Date.now() >= endWallMs, 30 * 60_000, 'the replay did not end');
+    if (!sim.pacer.finished) sim.pacer.stop();
     // Drain: the engine stops once no new event arrived for 1 s.
     for (;;) {
       const events = await eventsOf(httpUrl);
@@ -162,18 +169,22 @@ export async function runEngineOnSimulator(o: SimEngineOptions): Promise<SimEngi
     }
     stop.abort();
     const summary = await runPromise;
-    return { summary, config, sim, modelId };
+    return { summary, config, sim, modelId, startExchUs };
   } catch (err) {
     await sim.close();
     throw err;
   }
 }
 
-/** The backtest of a whole session with the same params and simulated latencies. */
+/**
+ * The backtest of a session with the same params and simulated latencies, over the whole session or
+ * over an exchange-time window [startUs, endUs) (µs).
+ */
 export async function backtestOf(
   sessionPrefix: string,
   params: ModelParams,
   latencyUs: number,
+  window?: { readonly startUs: number; readonly endUs: number },
 ): Promise<BacktestReport> {
   const session = listSessions(DATA).find((s) => s.prefix === sessionPrefix);
   if (session === undefined) throw new Error(`session ${sessionPrefix} missing`);
@@ -184,6 +195,7 @@ export async function backtestOf(
     params,
     entryLatencyUs: latencyUs,
     cancelLatencyUs: latencyUs,
+    ...(window === undefined ? {} : { window }),
   });
 }
 
