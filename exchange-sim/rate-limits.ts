@@ -99,6 +99,7 @@ export function spotWeight(method: string, path: string, params: URLSearchParams
   switch (`${method} ${path}`) {
     case 'GET /api/v3/exchangeInfo':
     case 'GET /api/v3/account':
+    case 'GET /api/v3/myTrades':
       return 20;
     case 'GET /api/v3/depth': {
       const limit = Number(params.get('limit') ?? '100');

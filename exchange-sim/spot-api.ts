@@ -5,7 +5,7 @@
  *
  *   GET /api/v3/ping, /api/v3/time, /api/v3/exchangeInfo, /api/v3/depth
  *   POST /api/v3/order (LIMIT GTC, LIMIT_MAKER); DELETE /api/v3/order; DELETE /api/v3/openOrders
- *   GET /api/v3/openOrders, /api/v3/order, /api/v3/account (SIGNED)
+ *   GET /api/v3/openOrders, /api/v3/order, /api/v3/account, /api/v3/myTrades (SIGNED)
  *   POST / PUT / DELETE /api/v3/userDataStream (API key only)
  *
  * Anything else answers 404 with an empty body, as the venue does for an unknown path.
@@ -19,6 +19,7 @@ import type { ListenKeys } from './listen-keys.ts';
 import { depthLimit, minNotionalQuote, spotExchangeInfo } from './market-wire.ts';
 import { accountWire, cancelOrderWire, newOrderWire, queryOrderWire } from './order-wire.ts';
 import { orderRef, replayFrom, steps } from './request-params.ts';
+import { selectTrades, spotTradeWire, tradeQueryOf } from './trade-history.ts';
 import { BINANCE_SPOT_LIMITS, spotWeight, type RateLimiter } from './rate-limits.ts';
 import { dispatchRequest, type RouteHandler } from './rest-dispatch.ts';
 import { requireApiKey, verifySignedRequest } from './signing.ts';
@@ -85,6 +86,12 @@ const routes: Readonly<Record<string, RouteHandler<SpotContext>>> = {
       first?.instrument.makerFeeBps ?? 10,
       first?.instrument.takerFeeBps ?? 10,
     );
+  },
+  'GET /api/v3/myTrades': (ctx, req, p) => {
+    const account = signed(ctx, req, p);
+    const replay = replayFrom(ctx.replays, p);
+    const trades = selectTrades(account.fills(), tradeQueryOf(replay.symbol, p));
+    return trades.map((f) => spotTradeWire(f, replay.instrument));
   },
   'POST /api/v3/userDataStream': (ctx, req) => ({ listenKey: ctx.listenKeys.obtain(keyOnly(ctx, req)) }),
   'PUT /api/v3/userDataStream': (ctx, req, p) => {

@@ -2,7 +2,7 @@
  * USDⓈ-M trading handlers (USDⓈ-M Futures API "Trade" and "Account" endpoints, "User Data Streams"):
  * SIGNED `POST /fapi/v1/order` (LIMIT GTC, GTX = post-only), `DELETE /fapi/v1/order`,
  * `DELETE /fapi/v1/allOpenOrders`, `GET /fapi/v1/openOrders`, `GET /fapi/v1/order`,
- * `GET /fapi/v2|v3/account`, `/balance`, `/positionRisk`, `GET /fapi/v1/leverageBracket` (one tier); API-key-only `POST/PUT/DELETE /fapi/v1/listenKey`.
+ * `GET /fapi/v1/userTrades` (./trade-history.ts), `GET /fapi/v2|v3/account`, `/balance`, `/positionRisk`, `GET /fapi/v1/leverageBracket` (one tier); API-key-only `POST/PUT/DELETE /fapi/v1/listenKey`.
  */
 import type { Instrument } from '../core/instrument.ts';
 import type { FuturesAccount, FuturesTif } from './futures-account.ts';
@@ -17,6 +17,7 @@ import {
   positionRiskWire,
 } from './futures-wire.ts';
 import { orderRef, replayFrom, steps } from './request-params.ts';
+import { futuresTradeWire, selectTrades, tradeQueryOf } from './trade-history.ts';
 import { requireApiKey, verifySignedRequest } from './signing.ts';
 import type { SymbolReplay } from './symbol-replay.ts';
 
@@ -152,6 +153,12 @@ export const usdmTradingRoutes: Readonly<Record<string, UsdmHandler>> = {
         },
       ],
     }));
+  },
+  'GET /fapi/v1/userTrades': (ctx, req, p) => {
+    const a = signed(ctx, req, p);
+    const replay = replayFrom(ctx.replays, p);
+    const trades = selectTrades(a.fills(), tradeQueryOf(replay.symbol, p));
+    return trades.map((f) => futuresTradeWire(f, replay.instrument));
   },
   'GET /fapi/v2/account': account,
   'GET /fapi/v3/account': account,

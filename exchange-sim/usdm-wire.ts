@@ -100,5 +100,6 @@ export function usdmWeight(method: string, path: string, params: URLSearchParams
     const limit = Number(params.get('limit') ?? '500');
     return limit <= 50 ? 2 : limit <= 100 ? 5 : limit <= 500 ? 10 : 20;
   }
+  if (method === 'GET' && path === '/fapi/v1/userTrades') return 5;
   return 1;
 }

@@ -214,7 +214,10 @@ class EngineRunner {
       // --- reconciliation at start (live): no quote, no run row until it succeeds ---
       const reconcileDeps = { instrument: resolved.instrument, log: deps.log, sleep: this.sleep };
       try {
-        await reconcileBeforeQuoting(config, runtime, reconcileDeps);
+        await reconcileBeforeQuoting(config, runtime, {
+          ...reconcileDeps,
+          restartBackfill: { db: deps.db, runId, nowMs: Math.floor(this.startedAtUs / 1000) },
+        });
       } catch (err) {
         deps.log.error({ err: errorFields(err), engineId: config.engineId }, 'start reconciliation failed');
         await runtime.close().catch(() => undefined);

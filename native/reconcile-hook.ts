@@ -15,6 +15,10 @@ import { engineOrderTag } from './client-order-ids.ts';
 import type { EngineConfig } from './config.ts';
 import type { Sleeper } from './feeds/recorded-feed.ts';
 import { reconcileAtStart, Reconciler } from './reconcile.ts';
+import { backfillPreviousRuns, RESTART_LOOKBACK_MS } from './reconcile-backfill.ts';
+import { previousLiveRunStartMs } from '../db/repositories/fill-backfill.ts';
+import type { Queryable } from '../db/queryable.ts';
+import { errorFields } from '../infra/log.ts';
 import type { Runtime } from './wiring.ts';
 
 /** What the hooks need besides the config and the runtime. */
@@ -22,6 +26,9 @@ export interface ReconcileHookDeps {
   readonly instrument: Instrument;
   readonly log: Log;
   readonly sleep: Sleeper;
+  /** Live: where the restart back-fill writes the previous runs' missing fills
+   * (./reconcile-backfill.ts); none if undefined. */
+  readonly restartBackfill?: { readonly db: Queryable; readonly runId: string; readonly nowMs: number };
 }
 
 /**
@@ -57,6 +64,37 @@ export async function reconcileBeforeQuoting(
     { engineId: config.engineId, inventoryLots: r.inventoryLots, adoptedLots },
     'start inventory taken from the account',
   );
+  await restartBackfill(config, account.client, deps);
+}
+
+/**
+ * After the start reconciliation (its cancels are done, so the orphans' fills are final): the fills of
+ * previous runs PostgreSQL never got. Bookkeeping only (the inventory is already the account's), so a
+ * failure is logged and the start goes on.
+ */
+async function restartBackfill(
+  config: EngineConfig,
+  client: NonNullable<Runtime['liveAccount']>['client'],
+  deps: ReconcileHookDeps,
+): Promise<void> {
+  const rb = deps.restartBackfill;
+  if (rb === undefined) return;
+  const { venue, symbol } = deps.instrument;
+  try {
+    const previousMs = await previousLiveRunStartMs(rb.db, venue, symbol, rb.runId);
+    const floorMs = rb.nowMs - RESTART_LOOKBACK_MS;
+    await backfillPreviousRuns({
+      db: rb.db,
+      client,
+      instrument: deps.instrument,
+      tag: engineOrderTag(config.engineId),
+      currentRunId: rb.runId,
+      sinceMs: previousMs === undefined ? floorMs : Math.max(floorMs, previousMs),
+      log: deps.log,
+    });
+  } catch (err) {
+    deps.log.error({ err: errorFields(err), engineId: config.engineId }, 'restart back-fill failed');
+  }
 }
 
 /**
@@ -82,6 +120,7 @@ export function periodicReconciler(
     recheck: (id) => account.recheck(id),
     nowUs: () => runtime.driver.nowUs(),
     onChecked,
+    ...(account.backfill === undefined ? {} : { backfill: account.backfill }),
   });
 }
 

@@ -176,6 +176,12 @@ export interface ReconcilerOptions extends ReconcileOptions {
   readonly nowUs: () => number;
   /** Called after the gate was fed (the risk supervisor drains and logs transitions). */
   readonly onChecked: () => void;
+  /**
+   * Back-fills own trades the stream missed (CcxtVenue.backfillOwnTrades), called when a check sees an
+   * inventory difference, before it counts: a missed fill is recovered, not only detected.
+   * @returns how many trades were new. Absent = no back-fill.
+   */
+  readonly backfill?: () => Promise<number>;
 }
 
 /** What the periodic reconciler reads of the engine (a `QuotingEngine` satisfies it). */
@@ -193,8 +199,8 @@ export class Reconciler {
   private running = false;
   private stopped = false;
   private failing = false;
-  /** Checks done, and those that confirmed a difference. */
-  readonly counts = { checks: 0, mismatches: 0 };
+  /** Checks done, those that confirmed a difference, and trades the back-fill recovered. */
+  readonly counts = { checks: 0, mismatches: 0, backfilledTrades: 0 };
 
   constructor(private readonly o: ReconcilerOptions) {}
 
@@ -241,8 +247,14 @@ export class Reconciler {
     const ownOpenIds = open.flatMap((v) =>
       v.clientOrderId !== undefined && isOwnClientOrderId(tag, v.clientOrderId) ? [v.clientOrderId] : [],
     );
-    const after = view(engine);
-    const current = diffAccount(before, { ownOpenIds, inventoryLots }, after);
+    let after = view(engine);
+    let current = diffAccount(before, { ownOpenIds, inventoryLots }, after);
+    if (current.inventoryDiffLots !== 0 && (await this.backfilled()) > 0) {
+      // Fills recovered: compare again with the engine as it is now (a fill report applied
+      // asynchronously shows at the next check; `confirm` needs two checks anyway).
+      after = view(engine);
+      current = diffAccount(before, { ownOpenIds, inventoryLots }, after);
+    }
     const confirmed = confirm(this.previous, current);
     this.previous = current;
     this.counts.checks++;
@@ -273,6 +285,19 @@ export class Reconciler {
     }
     for (const id of confirmed.onlyEngine) await this.o.recheck(id);
     return confirmed;
+  }
+
+  /** The back-fill's count of new trades; 0 without one or when it fails (logged). */
+  private async backfilled(): Promise<number> {
+    if (this.o.backfill === undefined) return 0;
+    try {
+      const fresh = await this.o.backfill();
+      if (fresh > 0) this.counts.backfilledTrades += fresh;
+      return fresh;
+    } catch (err) {
+      this.o.log.warn({ err: errorFields(err) }, 'own-trades back-fill failed during reconciliation');
+      return 0;
+    }
   }
 }
 

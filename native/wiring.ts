@@ -107,6 +107,8 @@ export interface LiveAccount {
   readonly client: CcxtClient;
   /** Asks the venue about one of our orders and settles it (CcxtVenue.recheck). */
   recheck(clientOrderId: string): Promise<void>;
+  /** Back-fills own trades the stream missed (CcxtVenue.backfillOwnTrades); @returns new trades. */
+  backfill?(): Promise<number>;
 }
 
 /**
@@ -235,7 +237,11 @@ export async function buildRuntime(
     requestSnapshot: () => feed.requestSnapshot(),
     feedSilenceMs: (nowUs) => feed.silenceMs(nowUs),
     asyncFailure: () => failure,
-    liveAccount: { client: exchange, recheck: (id) => venue?.recheck(id) ?? Promise.resolve() },
+    liveAccount: {
+      client: exchange,
+      recheck: (id) => venue?.recheck(id) ?? Promise.resolve(),
+      backfill: () => venue?.backfillOwnTrades('reconcile-inventory-diff') ?? Promise.resolve(0),
+    },
     close: async () => {
       venue?.stop();
       await exchange.close();

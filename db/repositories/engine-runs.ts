@@ -261,6 +261,8 @@ export const FillRecord = z.object({
   liquidity: z.enum(['maker', 'taker']),
   /** Unix epoch µs. */
   timeUs: SafeIntInput,
+  /** The venue's trade id (live; migration 0012); undefined when not known. */
+  tradeId: NonEmpty.optional(),
 });
 export type FillRecord = z.input<typeof FillRecord>;
 type FillValid = z.output<typeof FillRecord>;
@@ -274,10 +276,12 @@ const FILL_COLUMNS: readonly BatchColumn<FillValid>[] = [
   { name: 'fee_quote', type: 'numeric', value: (f) => f.feeQuote },
   { name: 'liquidity', type: 'text', value: (f) => f.liquidity },
   { name: 'time_us', type: 'bigint', value: (f) => f.timeUs },
+  { name: 'trade_id', type: 'text', value: (f) => f.tradeId ?? null },
 ];
 
 /**
- * Stores fills of run `runId` (skipping seqs already stored). Their orders must be stored first.
+ * Stores fills of run `runId` (skipping seqs, and trade ids, already stored). Their orders must be
+ * stored first.
  * @returns how many were new.
  * @throws PermanentError `DB_INVALID_INPUT`, `DB_CONSTRAINT` (unknown run or order, size <= 0…).
  */

@@ -9,15 +9,19 @@ import type { BinanceDepthClient } from '../feeds/depth-snapshot.ts';
 import type { CcxtAccountClient } from './ccxt-account.ts';
 import type { CcxtTradingClient } from './ccxt-venue.ts';
 import { venueEndpoints } from './endpoints.ts';
+import type { CcxtTradeHistoryClient } from './trade-backfill.ts';
 import { withExchangeErrors } from './exchange-errors.ts';
 import { withClockResync } from './clock-resync.ts';
 import { silentLog, type Log } from '../../infra/log.ts';
 
 /**
  * The ccxt surface the engine uses: REST depth snapshots of the live feed (../feeds/depth-snapshot.ts),
- * trading, the account queries of reconciliation (./ccxt-account.ts), and closing the websockets.
+ * trading, the account queries of reconciliation (./ccxt-account.ts), the own-trade history of the
+ * back-fill (./trade-backfill.ts), and closing the websockets.
  */
 export interface CcxtClient extends BinanceDepthClient, CcxtTradingClient, CcxtAccountClient {
+  /** Own-trade history (required here; optional on `CcxtTradingClient`). */
+  fetchMyTrades: CcxtTradeHistoryClient['fetchMyTrades'];
   /** Loads market metadata (precision, limits); required before trading. */
   loadMarkets(): Promise<unknown>;
   /** Closes every websocket; pending `watch*` calls reject. */

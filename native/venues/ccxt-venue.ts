@@ -50,6 +50,7 @@ import {
   parseCcxt,
   type CcxtTradeWire,
 } from './ccxt-wire.ts';
+import { BACKFILL_MARGIN_MS, fetchOwnTrades, type CcxtTradeHistoryClient } from './trade-backfill.ts';
 
 /** The ccxt pro methods this adapter calls (a `ccxt.pro.binance` instance satisfies it). */
 export interface CcxtTradingClient extends CcxtOrderQueryClient {
@@ -68,6 +69,8 @@ export interface CcxtTradingClient extends CcxtOrderQueryClient {
     limit?: number,
     params?: Record<string, unknown>,
   ): Promise<unknown>;
+  /** Own-trade history for the back-fill (./trade-backfill.ts); without it there is no back-fill. */
+  fetchMyTrades?: CcxtTradeHistoryClient['fetchMyTrades'];
 }
 
 /** Construction options of `CcxtVenue`. */
@@ -92,6 +95,9 @@ export interface CcxtVenueOptions {
   readonly queryAttempts?: number;
   /** Wait before asking again about an order the venue said does not exist, ms (default 500). */
   readonly notFoundRecheckMs?: number;
+  /** Wait after re-subscribing the own-trades stream before the back-fill, ms (default 250): lets
+   * the new websocket connect, so a fill lands in the history or on the stream, not in between. */
+  readonly resubscribeSettleMs?: number;
 }
 
 /** How a live order ends: canceled (with what was open), cancel refused, or filled (venue query). */
@@ -117,6 +123,11 @@ interface TrackedOrder {
 const MAX_BUFFERED_TRADES = 1000;
 const MAX_SEEN_TRADE_IDS = 10_000;
 
+/** Re-reads the state after an await (defeats the narrowing of a check made before it). */
+function isClosed(order: TrackedOrder): boolean {
+  return order.state === 'closed';
+}
+
 /** ccxt-backed execution venue; see the module doc. */
 export class CcxtVenue implements ExecutionVenue {
   private readonly o: CcxtVenueOptions;
@@ -128,10 +139,51 @@ export class CcxtVenue implements ExecutionVenue {
   private readonly seenTradeIds = new Set<string>();
   private stopped = false;
   private streamStarted = false;
+  /** Newest own-trade time seen (stream or back-fill), Unix ms; the start time before any. */
+  private lastTradeMs: number;
+  /** The back-fill in flight, so concurrent callers share one request sequence. */
+  private backfilling: Promise<number> | undefined;
 
   constructor(options: CcxtVenueOptions) {
     this.o = options;
     this.symbol = ccxtSymbolOf(options.instrument);
+    this.lastTradeMs = Math.floor(options.clock.nowUs() / 1000);
+  }
+
+  /**
+   * Back-fills own trades the stream did not deliver: asks the venue's trade history
+   * (./trade-backfill.ts) from the newest trade time seen minus `BACKFILL_MARGIN_MS` (or from
+   * `sinceMs`), and feeds every trade through the stream path, which skips trade ids already applied.
+   * A missed fill of a tracked order thus becomes a normal `fill` report.
+   * @param reason logged with the outcome.
+   * @returns how many trades were new (not seen before).
+   * @throws the client's (mapped, redacted) error; nothing is applied from a failed request.
+   */
+  backfillOwnTrades(reason: string, sinceMs?: number): Promise<number> {
+    if (this.backfilling !== undefined) return this.backfilling;
+    const run = this.runBackfill(reason, sinceMs).finally(() => {
+      this.backfilling = undefined;
+    });
+    this.backfilling = run;
+    return run;
+  }
+
+  private async runBackfill(reason: string, sinceMs: number | undefined, orderId?: string): Promise<number> {
+    const fetch = this.o.client.fetchMyTrades?.bind(this.o.client);
+    if (fetch === undefined) return 0;
+    const since = sinceMs ?? this.lastTradeMs - BACKFILL_MARGIN_MS;
+    const trades = await fetchOwnTrades(
+      { fetchMyTrades: fetch },
+      { symbol: this.symbol, sinceMs: since, ...(orderId === undefined ? {} : { orderId }) },
+    );
+    let fresh = 0;
+    for (const t of trades) {
+      if (this.seenTradeIds.has(t.id)) continue;
+      fresh++;
+      this.onOwnTrade(t);
+    }
+    this.o.log.info({ reason, sinceMs: since, fetched: trades.length, fresh }, 'own trades back-filled');
+    return fresh;
   }
 
   /** Starts the own-trades stream; call once before the first `submit`. */
@@ -454,14 +506,30 @@ export class CcxtVenue implements ExecutionVenue {
   private settle(order: TrackedOrder, terminal: Terminal): void {
     order.terminal = terminal;
     if (this.tryFinish(order)) return;
-    void this.o.sleep(this.o.fillGraceMs ?? 5000).then(() => {
+    void this.o.sleep(this.o.fillGraceMs ?? 5000).then(async () => {
       if (order.state === 'closed') return;
+      await this.backfillOrder(order);
+      if (isClosed(order)) return;
       this.o.log.warn(
         { clientOrderId: order.clientOrderId, openLots: order.openLots },
         'fills implied by cancel did not arrive',
       );
       this.finish(order);
     });
+  }
+
+  /** The fills of one order from the trade history (they may have been lost with the stream). */
+  private async backfillOrder(order: TrackedOrder): Promise<void> {
+    if (order.exchangeId === undefined || this.o.client.fetchMyTrades === undefined) return;
+    try {
+      await this.runBackfill('implied-fills-missing', undefined, order.exchangeId);
+    } catch (err) {
+      const mapped = isMmflowError(err) ? err : mapCcxtError(err, { op: 'fetchMyTrades' }, this.o.secrets);
+      this.o.log.error(
+        { err: errorFields(mapped), clientOrderId: order.clientOrderId },
+        'order back-fill failed',
+      );
+    }
   }
 
   private tryFinish(order: TrackedOrder): boolean {
@@ -505,9 +573,16 @@ export class CcxtVenue implements ExecutionVenue {
 
   private async tradeLoop(): Promise<void> {
     let backoffMs = 100;
+    let resubscribing = false;
     while (!this.stopped) {
       try {
-        const raw = await this.o.client.watchMyTrades(this.symbol);
+        const pending = this.o.client.watchMyTrades(this.symbol);
+        if (resubscribing) {
+          resubscribing = false;
+          pending.catch(() => undefined); // awaited below; not unhandled while the back-fill runs
+          await this.backfillAfterDrop();
+        }
+        const raw = await pending;
         if (this.stopped) return;
         if (!Array.isArray(raw)) throw new TypeError('watchMyTrades did not return an array');
         for (const item of raw) this.onOwnTrade(parseCcxt(ccxtTradeWire, item, 'own trade'));
@@ -516,15 +591,32 @@ export class CcxtVenue implements ExecutionVenue {
         if (this.stopped) return;
         const mapped = isMmflowError(err) ? err : mapCcxtError(err, { op: 'watchMyTrades' }, this.o.secrets);
         this.o.log.error({ err: errorFields(mapped), backoffMs }, 'own-trades stream failed; resubscribing');
+        resubscribing = true;
         await this.o.sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 10_000);
       }
     }
   }
 
+  /** After a stream drop: once the new subscription had time to connect, back-fill the gap. */
+  private async backfillAfterDrop(): Promise<void> {
+    await this.o.sleep(this.o.resubscribeSettleMs ?? 250);
+    if (this.stopped) return;
+    try {
+      await this.backfillOwnTrades('stream-resubscribed');
+    } catch (err) {
+      const mapped = isMmflowError(err) ? err : mapCcxtError(err, { op: 'fetchMyTrades' }, this.o.secrets);
+      this.o.log.error(
+        { err: errorFields(mapped) },
+        'own-trades back-fill failed; reconciliation will retry',
+      );
+    }
+  }
+
   private onOwnTrade(trade: CcxtTradeWire): void {
     if (this.seenTradeIds.has(trade.id)) return;
     this.seenTradeIds.add(trade.id);
+    if (trade.timestamp > this.lastTradeMs) this.lastTradeMs = trade.timestamp;
     if (this.seenTradeIds.size > MAX_SEEN_TRADE_IDS) {
       const oldest = this.seenTradeIds.values().next().value;
       if (oldest !== undefined) this.seenTradeIds.delete(oldest);

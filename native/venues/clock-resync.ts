@@ -56,6 +56,8 @@ export function withClockResync(client: CcxtClient, loader: TimeDifferenceLoader
     cancelOrder: (id, symbol, params) => guarded(() => client.cancelOrder(id, symbol, params)),
     watchMyTrades: (symbol, since, limit, params) =>
       guarded(() => client.watchMyTrades(symbol, since, limit, params)),
+    fetchMyTrades: (symbol, since, limit, params) =>
+      guarded(() => client.fetchMyTrades(symbol, since, limit, params)),
     fetchOrder: (id, symbol, params) => guarded(() => client.fetchOrder(id, symbol, params)),
     fetchOpenOrders: (symbol, since, limit, params) =>
       guarded(() => client.fetchOpenOrders(symbol, since, limit, params)),

@@ -35,6 +35,8 @@ export function withExchangeErrors(client: CcxtClient, secrets: readonly Secret[
       mapped('cancelOrder', secrets, () => client.cancelOrder(id, symbol, params)),
     watchMyTrades: (symbol, since, limit, params) =>
       mapped('watchMyTrades', secrets, () => client.watchMyTrades(symbol, since, limit, params)),
+    fetchMyTrades: (symbol, since, limit, params) =>
+      mapped('fetchMyTrades', secrets, () => client.fetchMyTrades(symbol, since, limit, params)),
     fetchOrder: (id, symbol, params) =>
       mapped('fetchOrder', secrets, () => client.fetchOrder(id, symbol, params)),
     fetchOpenOrders: (symbol, since, limit, params) =>

@@ -20,6 +20,7 @@ const ALL_MIGRATIONS = [
   '0009_model-artifacts-and-metrics',
   '0010_market-data-not-nan',
   '0011_risk-state',
+  '0012_fill-trade-id',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */
