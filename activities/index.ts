@@ -18,6 +18,27 @@ import { calibrateModelVersion, type CalibrateModelVersionInput } from './calibr
 import { registerModel, type RegisterModelInput } from './register-model.ts';
 import { killEngine, resumeEngine, type KillSwitchRequest } from './kill-engine.ts';
 import {
+  awaitSlotApplied,
+  setSlotDesired,
+  type AwaitSlotAppliedInput,
+  type SetSlotDesiredInput,
+} from './promotion/slots.ts';
+import { slotIntervalMetrics, type SlotIntervalMetricsInput } from './promotion/metrics.ts';
+import { decideAbTest, type DecideAbTestInput } from './promotion/decide.ts';
+import {
+  changeModelStatus,
+  previousChampion,
+  recordEvidence,
+  resolveAlias,
+  touchAliasFollowers,
+  type ChangeModelStatusInput,
+  type PreviousChampionInput,
+  type RecordEvidenceInput,
+  type ResolveAliasInput,
+  type TouchAliasFollowersInput,
+} from './promotion/registry.ts';
+import { holdoutGate, type HoldoutGateInput } from './promotion/holdout-gate.ts';
+import {
   createStudy,
   evaluateStudyFold,
   evaluateStudyHoldout,
@@ -82,6 +103,27 @@ export function createActivities(deps: ActivityDeps) {
     // Two statements: classified, no keep-alive heartbeat (the proxies set no heartbeat timeout).
     killEngine: classified('kill engine', (input: KillSwitchRequest) => killEngine(deps, input)),
     resumeEngine: classified('resume engine', (input: KillSwitchRequest) => resumeEngine(deps, input)),
+    // Promotion lifecycle (activities/promotion/, docs/adr/0016-promotion-lifecycle.md).
+    setSlotDesired: step('set slot desired', (input: SetSlotDesiredInput) => setSlotDesired(deps, input)),
+    awaitSlotApplied: step('await slot applied', (input: AwaitSlotAppliedInput) =>
+      awaitSlotApplied(deps, input),
+    ),
+    slotIntervalMetrics: step('slot interval metrics', (input: SlotIntervalMetricsInput) =>
+      slotIntervalMetrics(deps, input),
+    ),
+    decideAbTest: step('decide a/b test', (input: DecideAbTestInput) => decideAbTest(deps, input)),
+    changeModelStatus: step('change model status', (input: ChangeModelStatusInput) =>
+      changeModelStatus(deps, input),
+    ),
+    touchAliasFollowers: step('touch alias followers', (input: TouchAliasFollowersInput) =>
+      touchAliasFollowers(deps, input),
+    ),
+    previousChampion: step('previous champion', (input: PreviousChampionInput) =>
+      previousChampion(deps, input),
+    ),
+    resolveAlias: step('resolve alias', (input: ResolveAliasInput) => resolveAlias(deps, input)),
+    recordEvidence: step('record evidence', (input: RecordEvidenceInput) => recordEvidence(deps, input)),
+    holdoutGate: step('holdout gate', (input: HoldoutGateInput) => holdoutGate(deps, input)),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The decision trail of a pipeline run, read from Temporal workflow history (the audit trail): what
+ * The decision trail of a pipeline run (or of any mmflow workflow: promotion, rollback, kill), read from Temporal workflow history (the audit trail): what
  * ran with which inputs and results, who approved or rejected what, when and why. Child workflows are
  * followed (one level per step), so a step's activities appear under it.
  */
@@ -149,7 +149,17 @@ function entriesOf(
       const a = e.activityTaskScheduledEventAttributes;
       const name = a.activityType?.name ?? '';
       activityNames.set(id, name);
-      entries.push({ ...base, event: 'activity-scheduled', name, data: decode(a.input) });
+      const input = decode(a.input);
+      // Decisions made through activities (status changes, slot changes of the promotion
+      // workflows) carry who and why in their input: the trail shows them.
+      entries.push({
+        ...base,
+        event: 'activity-scheduled',
+        name,
+        data: input,
+        actor: field(input, 'by'),
+        reason: field(input, 'reason'),
+      });
     } else if (e.activityTaskCompletedEventAttributes) {
       const a = e.activityTaskCompletedEventAttributes;
       entries.push({

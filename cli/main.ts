@@ -62,9 +62,10 @@ program
 program
   .command('quote')
   .description('Run the always-on quoting engine (modes: replay | paper | live).')
-  .requiredOption('--mode <mode>', 'replay | paper | live')
+  .option('--mode <mode>', 'replay | paper | live (required unless --slot)')
   .option('--session <prefix>', 'recorded session prefix (replay mode)')
-  .option('--model <version>', 'model version id from the registry')
+  .option('--model <version>', 'model version id from the registry (fixed runs, replays)')
+  .option('--slot <id>', 'follow a deployment slot: mode, venue, symbol and model come from its row')
   .option('--pace <pace>', 'replay pace: fast | recorded', 'fast')
   .option('--port <port>', 'HTTP port for /healthz and /metrics (0 = any free port)', '0')
   .option('--host <host>', 'HTTP bind address', '127.0.0.1')
@@ -111,6 +112,33 @@ program
   .action(async (opts: { engine: string; by: string; reason: string }) => {
     const { runResumeCommand } = await import('./resume.ts');
     process.exitCode = await runResumeCommand(opts);
+  });
+
+program
+  .command('rollback')
+  .description(
+    'Start rollbackWorkflow (TEMPORAL_ADDRESS): pull the challenger, restore the previous champion; prints the workflow id.',
+  )
+  .requiredOption('--model <name>', 'model name, e.g. as-v1.5-btcusdt-usdm')
+  .requiredOption('--by <name>', 'who rolls back (stored)')
+  .requiredOption('--reason <text>', 'why (stored)')
+  .option('--slots <ids>', 'comma-separated slot ids (default: every slot of the model)')
+  .option('--task-queue <name>', 'task queue of the worker', 'mmflow')
+  .action(async (opts: import('./rollback.ts').RollbackCommandOptions) => {
+    const { runRollbackCommand } = await import('./rollback.ts');
+    process.exitCode = await runRollbackCommand(opts);
+  });
+
+program
+  .command('promote')
+  .description('Start promoteWorkflow (TEMPORAL_ADDRESS), approval given: NAME@N becomes champion.')
+  .requiredOption('--model <version>', 'version id NAME@N')
+  .requiredOption('--by <name>', 'who promotes (stored as the approver)')
+  .requiredOption('--reason <text>', 'why (stored)')
+  .option('--task-queue <name>', 'task queue of the worker', 'mmflow')
+  .action(async (opts: import('./promote.ts').PromoteCommandOptions) => {
+    const { runPromoteCommand } = await import('./promote.ts');
+    process.exitCode = await runPromoteCommand(opts);
   });
 
 program
@@ -241,6 +269,100 @@ study
   .action(async (id: string, opts: { json?: boolean; plot?: string; follow?: boolean }) => {
     const { runStudyShowCommand } = await import('./study.ts');
     process.exitCode = await runStudyShowCommand(id, opts);
+  });
+
+/** A positive integer option (e.g. `--limit`). */
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+const models = program
+  .command('models')
+  .description('The model registry: versions, status (champion/challenger) history, promotion evidence.');
+models
+  .command('list')
+  .description('List model versions (DATABASE_URL, else the embedded database).')
+  .option('--name <name>', 'only versions of this model name')
+  .option('--status <status>', 'only this status: candidate | challenger | champion | retired')
+  .option('--json', 'print one JSON array instead of a table')
+  .action(async (opts: { name?: string; status?: string; json?: boolean }) => {
+    const { runModelsListCommand } = await import('./models.ts');
+    process.exitCode = await runModelsListCommand(opts);
+  });
+models
+  .command('show')
+  .description('Print a model version, its status history and the evidence of its promotion.')
+  .argument('<version>', 'version id NAME@N')
+  .option('--json', 'print one JSON object instead of tables')
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const { runModelsShowCommand } = await import('./models.ts');
+    process.exitCode = await runModelsShowCommand(id, opts);
+  });
+models
+  .command('history')
+  .description('Print every status change of a model name (who, why, workflow), oldest first.')
+  .argument('<name>', 'model name')
+  .option('--limit <n>', 'only the most recent n changes', positiveInt)
+  .option('--json', 'print one JSON array instead of a table')
+  .action(async (name: string, opts: { limit?: number; json?: boolean }) => {
+    const { runModelsHistoryCommand } = await import('./models.ts');
+    process.exitCode = await runModelsHistoryCommand(name, opts);
+  });
+models
+  .command('at')
+  .description('Print the version that was champion of a model name at a time (last line JSON).')
+  .argument('<name>', 'model name')
+  .argument('<time>', 'ISO 8601 (UTC unless an offset is given) or Unix epoch ms')
+  .action(async (name: string, time: string) => {
+    const { runModelsAtCommand } = await import('./models.ts');
+    process.exitCode = await runModelsAtCommand(name, time);
+  });
+
+const slots = program
+  .command('slots')
+  .description('Engine slots (deployments): desired and applied model, capital fraction, risk state.');
+slots
+  .command('list')
+  .description(
+    'List slots with desired and applied state and heartbeat (DATABASE_URL, else the embedded database).',
+  )
+  .option('--json', 'print one JSON array instead of a table')
+  .action(async (opts: { json?: boolean }) => {
+    const { runSlotsListCommand } = await import('./slots.ts');
+    process.exitCode = await runSlotsListCommand(opts);
+  });
+slots
+  .command('show')
+  .description('Print a slot and its recent desired-state changes.')
+  .argument('<id>', 'slot id')
+  .option('--limit <n>', 'changes shown', positiveInt, 20)
+  .option('--json', 'print one JSON object instead of tables')
+  .action(async (id: string, opts: { json?: boolean; limit: number }) => {
+    const { runSlotsShowCommand } = await import('./slots.ts');
+    process.exitCode = await runSlotsShowCommand(id, opts);
+  });
+slots
+  .command('create')
+  .description(
+    'Create an engine slot (idempotent for an identical spec); prints it as JSON on the last line.',
+  )
+  .requiredOption('--id <id>', 'slot id (letters, digits, . _ : -)')
+  .requiredOption('--venue <venue>', 'binance-spot | binance-usdm')
+  .requiredOption('--account <account>', 'account (API key name) the slot trades on')
+  .requiredOption('--symbol <symbol>', 'exchange symbol, e.g. BTCUSDT')
+  .requiredOption('--mode <mode>', 'paper | live')
+  .requiredOption('--model-name <name>', 'model name whose aliases the slot may follow')
+  .option('--model <ref>', 'champion | challenger | NAME@N', 'champion')
+  .option('--fraction <f>', 'capital fraction 0–1', positiveNumber, 1)
+  .option('--risk <state>', 'active | halted', 'active')
+  .option('--by <name>', 'who creates it (default: the OS user)')
+  .requiredOption('--reason <text>', 'why (stored)')
+  .action(async (opts: import('./slots.ts').SlotsCreateOptions) => {
+    const { runSlotsCreateCommand } = await import('./slots.ts');
+    process.exitCode = await runSlotsCreateCommand(opts);
   });
 
 program

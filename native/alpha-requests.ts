@@ -7,12 +7,21 @@
  *    one prediction is in flight (a request arriving meanwhile is skipped and counted); a failed or
  *    non-finite prediction is logged and the alpha falls back to 0 — the quoting loop never stops for it.
  *    A prediction older than the model's horizon is dropped by the engine anyway.
+ *
+ * Hot swap (native/drivers.ts `swapModel`): the requester of the model swapped out is `detach`ed — it
+ * takes no more requests and an answer still in flight is dropped, never applied to the engine (it
+ * belongs to the old model). `close` detaches too, and releases the model only once the prediction in
+ * flight (if any) has settled, waiting at most `CLOSE_GRACE_MS`: releasing an ONNX Runtime session
+ * while its `run` is executing would free what the run still reads.
  */
 import { ALPHA_FEATURE_NAMES } from '../core/alpha/features.ts';
 import { requireFeatureNames, type AlphaModel } from '../core/alpha/alpha-model.ts';
 import type { AlphaRequest } from '../core/engine/feature-schedule.ts';
 import type { QuotingEngine } from '../core/engine/quoting-engine.ts';
 import { errorFields, type Log } from '../infra/log.ts';
+
+/** Longest wait of `close` for a prediction in flight before the model is released anyway, ms. */
+export const CLOSE_GRACE_MS = 1_000;
 
 /** How predictions are awaited; see the module doc. */
 export type AlphaMode = 'await' | 'async';
@@ -35,6 +44,10 @@ export class AlphaRequester {
   private engine: QuotingEngine | undefined;
   private pending: { readonly features: Float32Array; readonly atUs: number } | undefined;
   private inFlight = false;
+  /** The prediction in flight (async mode), for `close` to wait on; never rejects. */
+  private inFlightRun: Promise<void> | undefined;
+  private detached = false;
+  private closing: Promise<void> | undefined;
 
   /**
    * @throws RangeError when the model's feature names are not ALPHA_FEATURE_NAMES.
@@ -49,6 +62,7 @@ export class AlphaRequester {
 
   /** The engine's `onAlphaRequest` (copies the features: the engine reuses its array). */
   readonly onAlphaRequest: AlphaRequest = (features, nowUs) => {
+    if (this.detached) return; // a swapped-out model: its engine no longer calls, but be sure
     this.counters.requests++;
     const request = { features: features.slice(), atUs: nowUs };
     if (this.mode === 'await') {
@@ -60,7 +74,7 @@ export class AlphaRequester {
       return;
     }
     this.inFlight = true;
-    void this.predictLive(request.features, request.atUs);
+    this.inFlightRun = this.predictLive(request.features, request.atUs);
   };
 
   /** Binds the engine the answers go to (it is built after this requester, with its callback). */
@@ -68,19 +82,53 @@ export class AlphaRequester {
     this.engine = engine;
   }
 
+  /**
+   * Unbinds the engine for good (its model was swapped out): no more requests are taken, a pending
+   * request is dropped and an answer in flight is never applied. Idempotent.
+   */
+  detach(): void {
+    this.detached = true;
+    this.engine = undefined;
+    this.pending = undefined;
+  }
+
+  /** True once detached (or closed). */
+  get isDetached(): boolean {
+    return this.detached;
+  }
+
   /** `await` mode: the pending request's prediction, applied; undefined when nothing is pending. */
   settle(): Promise<void> | undefined {
     const request = this.pending;
     if (request === undefined) return undefined;
     this.pending = undefined;
-    return this.model.predict(request.features).then((value) => {
-      this.requireEngine().setAlphaTicks(value, request.atUs);
+    const engine = this.requireEngine();
+    const run = this.model.predict(request.features).then((value) => {
+      if (this.engine !== engine) return; // detached meanwhile: the old model's answer is dropped
+      engine.setAlphaTicks(value, request.atUs);
       this.counters.answered++;
     });
+    this.inFlightRun = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
-  /** Releases the model. */
-  async close(): Promise<void> {
+  /**
+   * Detaches (see `detach`), waits for the prediction in flight to settle (at most `CLOSE_GRACE_MS`),
+   * then releases the model. Idempotent: later calls return the first call's promise.
+   * @throws what the model's `close` throws.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.release();
+    return this.closing;
+  }
+
+  private async release(): Promise<void> {
+    this.detach();
+    const run = this.inFlightRun;
+    if (run !== undefined) await settledWithin(run, CLOSE_GRACE_MS);
     await this.model.close?.();
   }
 
@@ -91,11 +139,13 @@ export class AlphaRequester {
       return;
     }
     try {
-      engine.setAlphaTicks(await this.model.predict(features), atUs);
+      const value = await this.model.predict(features);
+      if (this.engine !== engine) return; // detached meanwhile: the old model's answer is dropped
+      engine.setAlphaTicks(value, atUs);
       this.counters.answered++;
     } catch (err) {
       this.counters.failed++;
-      engine.setAlphaTicks(0, atUs);
+      if (this.engine === engine) engine.setAlphaTicks(0, atUs);
       this.log.warn(
         { err: errorFields(err), requestedAtUs: atUs },
         'alpha prediction failed; alpha set to 0',
@@ -108,5 +158,18 @@ export class AlphaRequester {
   private requireEngine(): QuotingEngine {
     if (this.engine === undefined) throw new Error('AlphaRequester: no engine attached');
     return this.engine;
+  }
+}
+
+/** Resolves when `run` settles or after `ms` wall ms, whichever is first (`run` never rejects). */
+async function settledWithin(run: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([run, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

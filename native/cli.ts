@@ -14,6 +14,8 @@ import { runQuotingEngine, type EngineRunSummary } from './engine-process.ts';
 import { systemClock } from './system-clock.ts';
 import { loadAlphaModel } from '../ml/load-alpha.ts';
 import { guardCcxtStrayRejections } from './venues/ccxt-stray-rejections.ts';
+import { loadSlotBinding, slotRequest } from './slot/slot-config.ts';
+import type { Pool } from 'pg';
 
 /** Where the command writes; injectable for tests. */
 export interface QuoteCommandIo {
@@ -61,16 +63,24 @@ export async function runQuoteCommand(
 ): Promise<number> {
   const { log } = io;
   let config: EngineConfig;
+  // --- slot (--slot ID): mode, venue, symbol and model come from the slot's row ---
+  let slotDb: Pool | undefined;
   try {
-    config = parseEngineConfig(opts, io.env);
+    const slot = slotRequest(opts, io.env);
+    if (slot !== undefined) slotDb = createPool(slot.databaseUrl, { log });
+    const binding =
+      slot === undefined || slotDb === undefined ? undefined : await loadSlotBinding(slotDb, slot.slotId);
+    config = parseEngineConfig(opts, io.env, undefined, binding);
   } catch (err) {
+    await slotDb?.end();
     if (err instanceof ConfigError) {
       log.error({ err: errorFields(err), field: err.details?.['field'] }, 'invalid engine config');
       return 2;
     }
     throw err;
   }
-  const db = createPool(config.databaseUrl, { log });
+  // --- end of slot ---
+  const db = slotDb ?? createPool(config.databaseUrl, { log });
   const credentials = config.credentials;
   const unguard = guardCcxtStrayRejections(
     log,

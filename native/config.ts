@@ -11,6 +11,12 @@
  * (docs/adr/0013-live-book-feed.md): MMFLOW_STALE_FEED_MS, MMFLOW_RESNAPSHOT_MS; for `live` only:
  * MMFLOW_API_KEY / MMFLOW_API_KEY_FILE and MMFLOW_API_SECRET / MMFLOW_API_SECRET_FILE. Credentials are
  * never accepted on the command line (they would show in `ps`).
+ *
+ * Slots (docs/adr/0016-promotion-lifecycle.md): `--slot ID` / MMFLOW_SLOT makes the engine follow a
+ * `deployments` row; mode, venue, symbol and the initial model version then come from that row (read
+ * first with native/slot/slot-config.ts `loadSlotBinding`, passed as `slot` to {@link parseEngineConfig});
+ * `--model` is refused with a slot. MMFLOW_SLOT_POLL_MS (default 1000) and MMFLOW_SLOT_LISTEN (1/0,
+ * default 1) tune how the engine learns of changes.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -99,6 +105,25 @@ export interface EngineConfig {
    * the engine's inventory is (free + locked base) − this.
    */
   readonly inventoryBaselineBase: string;
+  /** The slot this engine follows (`deployments.id`); undefined for a fixed `--model` run. */
+  readonly slot: string | undefined;
+  /** Slot polling fallback period, wall ms. */
+  readonly slotPollMs: number;
+  /** Slot: LISTEN for changes (false: polling only). */
+  readonly slotListen: boolean;
+}
+
+/**
+ * What a slot run takes from its `deployments` row before the config is parsed (native/slot/slot-config.ts):
+ * mode, venue, symbol, and the version its desired model ref names now.
+ */
+export interface SlotBinding {
+  readonly slotId: string;
+  readonly mode: 'paper' | 'live';
+  readonly venue: 'binance-spot' | 'binance-usdm';
+  readonly symbol: string;
+  /** Exact version, `<name>@<n>`. */
+  readonly modelVersionId: string;
 }
 
 /** Options as the CLI hands them over (strings or numbers; undefined = not given). */
@@ -124,6 +149,7 @@ export interface EngineCliOptions {
   readonly reconcileIntervalMs?: string | number | undefined;
   readonly ignoreForeignOrders?: boolean | string | undefined;
   readonly inventoryBaselineBase?: string | undefined;
+  readonly slot?: string | undefined;
 }
 
 /** Invalid configuration: `details.field` names the offending field (never its value if secret). */
@@ -141,6 +167,11 @@ export class ConfigError extends PermanentError {
 export function defaultDataDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'data');
 }
+
+/** A `deployments.id` (infra/migrations/0013_promotion.sql). */
+const SLOT_ID = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, 'expected a slot id: letters, digits, ".", "_", ":" or "-"');
 
 const count = (max: number) => z.coerce.number().int().min(0).max(max);
 
@@ -183,6 +214,9 @@ const schema = z.object({
     .union([z.boolean(), z.enum(['1', '0', 'true', 'false'])])
     .transform((v) => v === true || v === '1' || v === 'true'),
   inventoryBaselineBase: z.string().regex(/^\d{1,20}(\.\d{1,18})?$/, 'expected a decimal amount like 0.5'),
+  slot: SLOT_ID.optional(),
+  slotPollMs: z.coerce.number().int().min(50).max(600_000),
+  slotListen: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true'),
 });
 
 type SchemaField = keyof z.infer<typeof schema>;
@@ -212,6 +246,9 @@ const SOURCES: Record<SchemaField, string> = {
   reconcileIntervalMs: '--reconcile-interval-ms / MMFLOW_RECONCILE_INTERVAL_MS',
   ignoreForeignOrders: '--ignore-foreign-orders / MMFLOW_IGNORE_FOREIGN_ORDERS',
   inventoryBaselineBase: '--inventory-baseline-base / MMFLOW_INVENTORY_BASELINE_BASE',
+  slot: '--slot / MMFLOW_SLOT',
+  slotPollMs: 'MMFLOW_SLOT_POLL_MS',
+  slotListen: 'MMFLOW_SLOT_LISTEN',
 };
 
 function isSchemaField(key: string): key is SchemaField {
@@ -228,6 +265,8 @@ const readUtf8: SecretFileReader = (path) => readFileSync(path, 'utf8');
  * @param cli options from the command line (take precedence).
  * @param env process environment (or a test double).
  * @param readSecretFile reads `MMFLOW_API_*_FILE` files (default: `fs.readFileSync` utf8).
+ * @param slot with `--slot`: the slot's row as {@link SlotBinding} (required then); it supplies mode,
+ *   venue, symbol and model (given ones must agree with it).
  * @returns the typed config.
  * @throws ConfigError naming the first bad field (its source too); credential values never appear.
  */
@@ -235,6 +274,7 @@ export function parseEngineConfig(
   cli: EngineCliOptions,
   env: Readonly<Record<string, string | undefined>>,
   readSecretFile: SecretFileReader = readUtf8,
+  slot?: SlotBinding,
 ): EngineConfig {
   const pick = <T>(cliValue: T | undefined, ...envNames: string[]): T | string | undefined => {
     if (cliValue !== undefined) return cliValue;
@@ -268,7 +308,11 @@ export function parseEngineConfig(
     reconcileIntervalMs: pick(cli.reconcileIntervalMs, 'MMFLOW_RECONCILE_INTERVAL_MS') ?? 5_000,
     ignoreForeignOrders: pick(cli.ignoreForeignOrders, 'MMFLOW_IGNORE_FOREIGN_ORDERS') ?? false,
     inventoryBaselineBase: pick(cli.inventoryBaselineBase, 'MMFLOW_INVENTORY_BASELINE_BASE') ?? '0',
+    slot: pick(cli.slot, 'MMFLOW_SLOT'),
+    slotPollMs: pick(undefined, 'MMFLOW_SLOT_POLL_MS') ?? 1_000,
+    slotListen: pick(undefined, 'MMFLOW_SLOT_LISTEN') ?? '1',
   };
+  if (raw.slot !== undefined) bindSlot(raw, slot);
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -306,7 +350,9 @@ export function parseEngineConfig(
     startupGraceMs: c.startupGraceMs,
     cancelDeadlineMs: c.cancelDeadlineMs,
     credentials: c.mode === 'live' ? readCredentials(env, readSecretFile) : undefined,
-    engineId: c.engineId ?? `${c.mode}:${c.symbol ?? c.session ?? 'engine'}`,
+    engineId:
+      c.engineId ??
+      (c.slot === undefined ? `${c.mode}:${c.symbol ?? c.session ?? 'engine'}` : `slot:${c.slot}`),
     riskLimits: readRiskLimits(env, readSecretFile),
     killToken: readKillToken(env, readSecretFile),
     killPollMs: c.killPollMs,
@@ -316,7 +362,40 @@ export function parseEngineConfig(
     reconcileIntervalMs: c.reconcileIntervalMs,
     ignoreForeignOrders: c.ignoreForeignOrders,
     inventoryBaselineBase: c.inventoryBaselineBase,
+    slot: c.slot,
+    slotPollMs: c.slotPollMs,
+    slotListen: c.slotListen,
   };
+}
+
+/**
+ * Fills mode, venue, symbol and model of a slot run from its row (in place).
+ * @throws ConfigError for `--model` with a slot, a missing or mismatched binding, or a given
+ *   mode/venue/symbol that differs from the slot's.
+ */
+function bindSlot(
+  raw: { slot: unknown; mode: unknown; venue: unknown; symbol: unknown; modelVersionId: unknown },
+  slot: SlotBinding | undefined,
+): void {
+  const id = String(raw.slot);
+  if (raw.modelVersionId !== undefined)
+    throw new ConfigError(
+      'modelVersionId',
+      SOURCES.modelVersionId,
+      `slot ${id} names its model; drop --model / MMFLOW_MODEL`,
+    );
+  if (slot?.slotId !== id)
+    throw new ConfigError('slot', SOURCES.slot, `slot ${id} was not read from the database (no such slot?)`);
+  const given = { mode: raw.mode, venue: raw.venue, symbol: raw.symbol } as const;
+  for (const field of ['mode', 'venue', 'symbol'] as const) {
+    const value = given[field];
+    if (value !== undefined && value !== slot[field])
+      throw new ConfigError(field, SOURCES[field], `slot ${id} is ${slot[field]}, not ${String(value)}`);
+  }
+  raw.mode = slot.mode;
+  raw.venue = slot.venue;
+  raw.symbol = slot.symbol;
+  raw.modelVersionId = slot.modelVersionId;
 }
 
 /**

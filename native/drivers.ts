@@ -10,6 +10,13 @@
  * The quoter is the one the model version names (core/quoting/factory.ts). A model with an alpha term
  * gets its predictions through an `AlphaRequester` (./alpha-requests.ts): awaited before the next event
  * in replay (the backtest's numbers), applied when they resolve in paper and live.
+ *
+ * Hot swap (`swapModel`, docs/adr/0016-promotion-lifecycle.md): called between two `step`s (the safe
+ * point), it validates the new model first (a throw leaves the engine untouched), then builds its quoter
+ * and engine params the way the start does (`createQuoter`, `engineParamsFor`) and hands them to
+ * `QuotingEngine.swapModel`, which pulls every quote and keeps the book and the unchanged signals warm.
+ * The alpha requester of the model swapped out is detached (an answer in flight is dropped); closing
+ * it stays with whoever created it (`AlphaRequester.close` waits for a prediction in flight).
  */
 import type { ExecutionVenue, VenueReport } from '../core/engine/venue-port.ts';
 import { QuotingEngine } from '../core/engine/quoting-engine.ts';
@@ -22,9 +29,11 @@ import type { Clock } from '../core/ports.ts';
 import { ReplaySession } from '../core/backtest/replay.ts';
 import { OrderExecutor } from '../core/quoting/executor.ts';
 import type { OrderAction } from '../core/quoting/intent.ts';
-import type { ModelParams } from '../core/quoting/model-params.ts';
+import { alphaParamsOf, parseModelParams, type ModelParams } from '../core/quoting/model-params.ts';
 import { createQuoter } from '../core/quoting/factory.ts';
 import { engineParamsFor } from '../core/engine/engine-params.ts';
+import { PermanentError } from '../core/errors.ts';
+import { parseRiskLimits, type RiskLimits } from '../core/risk/risk-limits.ts';
 import { quotePerTickLot } from '../core/sim/fees.ts';
 import type { Sleeper } from './feeds/recorded-feed.ts';
 import type { AlphaRequester } from './alpha-requests.ts';
@@ -54,6 +63,26 @@ export interface EngineDriver {
    * ms. @returns the number of orders still working afterwards (0 = flat of orders).
    */
   pullAll(deadlineMs: number): Promise<number>;
+  /**
+   * Hot swap of the model (module doc). Synchronous; call between two `step`s, after awaiting the last.
+   * @throws ModelParamsError / RiskLimitsError on invalid params or limits, PermanentError
+   *   `ALPHA_MODEL_UNAVAILABLE` (the params have an alpha term and no requester is given or current),
+   *   `ALPHA_MODEL_UNEXPECTED` (a requester for params without one) — all before the engine is touched.
+   */
+  swapModel(next: DriverModelSwap): void;
+}
+
+/** What {@link EngineDriver.swapModel} installs. */
+export interface DriverModelSwap {
+  /** The model version's params, already scaled to the slot's capital (core/quoting/capital.ts). */
+  readonly params: ModelParams;
+  /**
+   * The requester of the new model's alpha term (attached here). Absent: the current requester stays
+   * when the params still have an alpha term (same version, e.g. only the capital changed).
+   */
+  readonly alpha?: AlphaRequester;
+  /** The risk limits to run with (model + engine combined, scaled to the capital), installed as given. */
+  readonly riskLimits: RiskLimits;
 }
 
 /** Options shared by the drivers. */
@@ -73,6 +102,46 @@ function cancelAction(o: { clientOrderId: string; side: 'bid' | 'ask' }): OrderA
 }
 
 /**
+ * Validates `next` and swaps it into `engine` (module doc); shared by both drivers.
+ * @param current the requester in use. @returns the requester in use afterwards.
+ * @throws as {@link EngineDriver.swapModel}, before `engine` is touched.
+ */
+function swapInto(
+  engine: QuotingEngine,
+  next: DriverModelSwap,
+  current: AlphaRequester | undefined,
+): AlphaRequester | undefined {
+  const params = parseModelParams(next.params, 'swapModel params');
+  const riskLimits = parseRiskLimits(next.riskLimits, 'swapModel riskLimits');
+  const alphaTerm = alphaParamsOf(params);
+  if (alphaTerm === undefined && next.alpha !== undefined) {
+    throw new PermanentError(
+      'ALPHA_MODEL_UNEXPECTED',
+      'swapModel: an alpha requester for a model without alpha',
+    );
+  }
+  const alpha = alphaTerm === undefined ? undefined : (next.alpha ?? current);
+  if (alphaTerm !== undefined && (alpha === undefined || alpha.isDetached)) {
+    throw new PermanentError(
+      'ALPHA_MODEL_UNAVAILABLE',
+      `swapModel: the model has an alpha term (${alphaTerm.artifactPath}) but no usable alpha requester`,
+      { artifactPath: alphaTerm.artifactPath },
+    );
+  }
+  const quoter = createQuoter(params);
+  const engineParams = engineParamsFor(params);
+  if (alpha !== undefined && alpha !== current) alpha.attach(engine);
+  engine.swapModel({
+    quoter,
+    params: engineParams,
+    riskLimits,
+    ...(alpha === undefined ? {} : { onAlphaRequest: alpha.onAlphaRequest }),
+  });
+  if (current !== undefined && current !== alpha) current.detach();
+  return alpha;
+}
+
+/**
  * Replay/paper driver over core's `ReplaySession`. The session builds its engine and simulated venue
  * itself (it is the backtester's loop, shared on purpose), so the tap is attached by wrapping the two
  * crossing points on those instances: the venue's `submit` (engine → venue) and the engine's
@@ -83,7 +152,7 @@ export class SimDriver implements EngineDriver {
   readonly engine: QuotingEngine;
   private readonly cancelLatencyUs: number;
   private readonly entryLatencyUs: number;
-  private readonly alpha: AlphaRequester | undefined;
+  private alpha: AlphaRequester | undefined;
 
   constructor(opts: DriverOptions & { readonly entryLatencyUs: number; readonly cancelLatencyUs: number }) {
     this.session = new ReplaySession(
@@ -145,6 +214,15 @@ export class SimDriver implements EngineDriver {
     venue.processUntil(clock.nowUs());
     return this.engine.workingOrders().length;
   }
+
+  swapModel(next: DriverModelSwap): void {
+    this.alpha = swapInto(this.engine, next, this.alpha);
+  }
+
+  /** The alpha requester in use (changes with `swapModel`); undefined for a model without alpha. */
+  get alphaRequester(): AlphaRequester | undefined {
+    return this.alpha;
+  }
 }
 
 /** Options of the live driver. */
@@ -163,13 +241,12 @@ export class LiveDriver implements EngineDriver {
   private readonly clock: Clock;
   private readonly sleep: Sleeper;
   private readonly sampler = new EquitySampler(ONE_SECOND_US);
-  private readonly maxInventoryLots: number;
   private readonly venue: ExecutionVenue;
+  private alpha: AlphaRequester | undefined;
 
   constructor(opts: LiveDriverOptions) {
     this.clock = opts.clock;
     this.sleep = opts.sleep;
-    this.maxInventoryLots = opts.params.maxInventoryLots;
     const { tap } = opts;
     const real = opts.createVenue((report) => {
       engine.onVenueReport(report);
@@ -194,6 +271,7 @@ export class LiveDriver implements EngineDriver {
       ...(opts.alpha === undefined ? {} : { onAlphaRequest: opts.alpha.onAlphaRequest }),
     });
     opts.alpha?.attach(engine);
+    this.alpha = opts.alpha;
     this.engine = engine;
     this.venue = venue;
   }
@@ -211,7 +289,7 @@ export class LiveDriver implements EngineDriver {
   }
 
   kpis(): Kpis {
-    return engineKpis(this.engine, this.sampler, this.maxInventoryLots);
+    return engineKpis(this.engine, this.sampler, this.engine.maxInventoryLimitLots);
   }
 
   /** Cancels every working order and polls (50 ms) until none is left or the deadline passes. */
@@ -220,5 +298,14 @@ export class LiveDriver implements EngineDriver {
     const endUs = this.clock.nowUs() + deadlineMs * 1000;
     while (this.engine.workingOrders().length > 0 && this.clock.nowUs() < endUs) await this.sleep(50);
     return this.engine.workingOrders().length;
+  }
+
+  swapModel(next: DriverModelSwap): void {
+    this.alpha = swapInto(this.engine, next, this.alpha);
+  }
+
+  /** The alpha requester in use (changes with `swapModel`); undefined for a model without alpha. */
+  get alphaRequester(): AlphaRequester | undefined {
+    return this.alpha;
   }
 }

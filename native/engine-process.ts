@@ -33,6 +33,11 @@
  * ones refuse the start, and the account's position becomes the engine's inventory; then every
  * `reconcileIntervalMs` the account is compared with the engine (a mismatch halts or reduces).
  *
+ * Slot (`--slot`, docs/adr/0016-promotion-lifecycle.md, ./slot/slot-runner.ts): before the first event
+ * the slot's desired state (model, capital fraction, risk state) is applied; then changes announced by
+ * NOTIFY or found by polling are applied between two events, acknowledged on the slot, and a cumulative
+ * metrics sample is written every second.
+ *
  * Feed watchdog (paper/live, docs/adr/0013-live-book-feed.md): every `FEED_WATCH_MS` the process asks
  * the feed how long it has been silent; beyond `config.staleFeedMs` (or with the socket down) the
  * engine's risk gate is suspended with reason `stale-feed` and every quote is cancelled, until depth
@@ -77,6 +82,7 @@ import { buildRuntime, resolveRun, type ResolvedRun, type Runtime } from './wiri
 import { runClientIdPrefix } from './client-order-ids.ts';
 import { periodicReconciler, reconcileBeforeQuoting } from './reconcile-hook.ts';
 import type { Reconciler } from './reconcile.ts';
+import { SlotRunner } from './slot/slot-runner.ts';
 
 /** Flush as soon as this many rows are pending, whatever the interval. */
 const MAX_PENDING_ROWS = 5_000;
@@ -172,6 +178,8 @@ class EngineRunner {
   private violationLoggedAtUs = Number.NEGATIVE_INFINITY;
   private risk: RiskSupervisor | undefined;
   private reconciler: Reconciler | undefined;
+  /** The slot this run follows (`--slot`), else undefined. */
+  private slot: SlotRunner | undefined;
 
   constructor(
     private readonly config: EngineConfig,
@@ -244,6 +252,40 @@ class EngineRunner {
       await risk.start(); // before the first event: a killed engine never quotes
       this.reconciler = periodicReconciler(config, runtime, reconcileDeps, () => risk.drain());
       const server = await this.startServer(runtime);
+      // --- slot (docs/adr/0016-promotion-lifecycle.md, ./slot/slot-runner.ts): apply, then follow ---
+      if (config.slot !== undefined) {
+        this.slot = new SlotRunner({
+          db: deps.db,
+          databaseUrl: config.databaseUrl,
+          slotId: config.slot,
+          pollMs: config.slotPollMs,
+          listen: config.slotListen,
+          driver: runtime.driver,
+          engineRunId: runId,
+          mode: config.mode,
+          engineRiskLimits: config.riskLimits,
+          initialVersionId: config.modelVersionId,
+          loadAlphaModel: deps.loadAlphaModel,
+          log: deps.log,
+          registry: this.metrics.registry,
+          onRiskChange: () => risk.drain(),
+        });
+        try {
+          await this.slot.start(); // the slot's capital fraction and risk state hold from the first event
+        } catch (err) {
+          const kpis = runtime.driver.kpis();
+          await this.store.finishRun(runId, {
+            status: 'failed',
+            endedAtMs: this.endedAtMs(),
+            kpis,
+            error: describe(err),
+          });
+          await runtime.close();
+          await server.close();
+          throw err;
+        }
+      }
+      // --- end of slot ---
       deps.log.info(
         {
           runId,
@@ -339,6 +381,7 @@ class EngineRunner {
     const { clock } = this.deps;
     const { driver } = runtime;
     const engine = driver.engine;
+    const slot = this.slot;
     this.lifecycle = 'running';
     try {
       let lastYieldUs = clock.nowUs();
@@ -346,8 +389,10 @@ class EngineRunner {
       for await (const ev of runtime.feed) {
         const t0 = clock.nowUs();
         const before = this.actionsSent;
+        slot?.beforeEvent(); // a pending slot change is applied here, between two events
         const alphaAnswer = driver.step(ev);
         if (alphaAnswer !== undefined) await alphaAnswer; // replay of an alpha model: deterministic
+        slot?.afterEvent();
         if (this.actionsSent > before) this.metrics.tickToQuoteUs.observe(clock.nowUs() - t0);
         this.eventsProcessed++;
         this.lastEventTimeUs = ev.exchTimeMs === undefined ? ev.recvTimeUs : ev.exchTimeMs * 1000;
@@ -390,6 +435,7 @@ class EngineRunner {
     const engine = runtime.driver.engine;
     let failure = loopFailure;
     this.reconciler?.stop(); // the pull below changes working orders on purpose
+    await this.slot?.stop(); // no slot change during shutdown; last sample and heartbeat written
     this.lifecycle = failure === undefined ? 'stopping' : 'failed';
     if (engine.counters.invariantViolations > this.violationsLogged) this.logViolations(engine, true);
     const aborted = this.feedAbort.signal.aborted;

@@ -253,6 +253,11 @@ function planInput(
     case 'train-alpha':
     case 'evaluate-model':
     case 'register-model':
+    case 'holdout-gate':
+    case 'ab-test':
+    case 'canary':
+    case 'rollback':
+    case 'promote':
       return raw;
   }
 }

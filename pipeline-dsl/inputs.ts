@@ -33,6 +33,18 @@ import {
   type StudyStepInput,
   type TrainAlphaStepInput,
 } from './retrain-steps.ts';
+import {
+  abTestStepInputSchema,
+  canaryStepInputSchema,
+  holdoutGateStepInputSchema,
+  promoteStepInputSchema,
+  rollbackStepInputSchema,
+  type AbTestStepInput,
+  type CanaryStepInput,
+  type HoldoutGateStepInput,
+  type PromoteStepInput,
+  type RollbackStepInput,
+} from './promotion-steps.ts';
 import type { EvalContext } from './expr/evaluate.ts';
 import { ExpressionError } from './expr/errors.ts';
 import { renderTemplate } from './expr/template.ts';
@@ -48,7 +60,12 @@ export type ResolvedStepInput =
   | { readonly uses: 'study'; readonly input: StudyStepInput }
   | { readonly uses: 'train-alpha'; readonly input: TrainAlphaStepInput }
   | { readonly uses: 'evaluate-model'; readonly input: EvaluateModelStepInput }
-  | { readonly uses: 'register-model'; readonly input: RegisterModelStepInput };
+  | { readonly uses: 'register-model'; readonly input: RegisterModelStepInput }
+  | { readonly uses: 'holdout-gate'; readonly input: HoldoutGateStepInput }
+  | { readonly uses: 'ab-test'; readonly input: AbTestStepInput }
+  | { readonly uses: 'canary'; readonly input: CanaryStepInput }
+  | { readonly uses: 'rollback'; readonly input: RollbackStepInput }
+  | { readonly uses: 'promote'; readonly input: PromoteStepInput };
 
 /** The input of a step could not be rendered or does not satisfy its schema (a permanent error). */
 export class StepInputError extends Error {
@@ -113,6 +130,16 @@ export function parseStepInput(step: PlanStep, rendered: Json, label: string = s
       return { uses: 'evaluate-model', input: parse(evaluateModelStepInputSchema) };
     case 'register-model':
       return { uses: 'register-model', input: parse(registerModelStepInputSchema) };
+    case 'holdout-gate':
+      return { uses: 'holdout-gate', input: parse(holdoutGateStepInputSchema) };
+    case 'ab-test':
+      return { uses: 'ab-test', input: parse(abTestStepInputSchema) };
+    case 'canary':
+      return { uses: 'canary', input: parse(canaryStepInputSchema) };
+    case 'rollback':
+      return { uses: 'rollback', input: parse(rollbackStepInputSchema) };
+    case 'promote':
+      return { uses: 'promote', input: parse(promoteStepInputSchema) };
     default:
       throw new StepInputError(label, [`unknown step type "${step.uses}"`]);
   }

@@ -18,6 +18,14 @@ import {
   studyStepInputSchema,
   trainAlphaStepInputSchema,
 } from './retrain-steps.ts';
+import {
+  abTestStepInputSchema,
+  canaryStepInputSchema,
+  holdoutGateStepInputSchema,
+  promoteStepInputSchema,
+  promotionStepOutputs,
+  rollbackStepInputSchema,
+} from './promotion-steps.ts';
 
 const venue = z.enum(['binance-spot', 'binance-usdm']);
 const symbol = z.string().regex(/^[A-Z0-9]{2,20}$/, 'expected an exchange symbol such as BTCUSDT');
@@ -247,6 +255,42 @@ export const stepTypeSpecs = {
     input: registerModelStepInputSchema,
     outputs: retrainStepOutputs['register-model'],
   },
+  'holdout-gate': {
+    kind: 'activity',
+    summary: 'backtest candidate and champion on the same recorded windows; pass when not worse by a margin',
+    source: holdoutGateStepInputSchema,
+    input: holdoutGateStepInputSchema,
+    outputs: promotionStepOutputs['holdout-gate'],
+  },
+  'ab-test': {
+    kind: 'workflow',
+    summary:
+      'A/B test champion vs challenger (parallel paper slots or switchback), guardrails, declared test',
+    source: abTestStepInputSchema,
+    input: abTestStepInputSchema,
+    outputs: promotionStepOutputs['ab-test'],
+  },
+  canary: {
+    kind: 'workflow',
+    summary: "ramp the challenger's capital through steps; sustained guardrail breach rolls back",
+    source: canaryStepInputSchema,
+    input: canaryStepInputSchema,
+    outputs: promotionStepOutputs.canary,
+  },
+  rollback: {
+    kind: 'workflow',
+    summary: "pull the challenger's quotes, restore the (previous) champion on its slots",
+    source: rollbackStepInputSchema,
+    input: rollbackStepInputSchema,
+    outputs: promotionStepOutputs.rollback,
+  },
+  promote: {
+    kind: 'workflow',
+    summary: 'challenger → champion (old one retired), slots re-applied; approval given or manual',
+    source: promoteStepInputSchema,
+    input: promoteStepInputSchema,
+    outputs: promotionStepOutputs.promote,
+  },
 } as const satisfies Record<string, StepTypeSpec>;
 
 export type StepType = keyof typeof stepTypeSpecs;
@@ -341,6 +385,8 @@ export const stepActivityDefaults: { readonly [K in ActivityStepType]: StepActiv
   'evaluate-model': { startToCloseMs: 30 * 60_000, heartbeatTimeoutMs: 30_000 },
   // A few statements and one artifact copy: seconds. A lost worker is noticed after 1 min.
   'register-model': { startToCloseMs: 60_000 },
+  // Two backtests over the windows, heartbeating between sessions.
+  'holdout-gate': { startToCloseMs: 30 * 60_000, heartbeatTimeoutMs: 60_000 },
 };
 
 /**

@@ -82,7 +82,6 @@ export class ReplaySession {
   readonly venue: SimulatedVenue;
   readonly sampler = new EquitySampler(ONE_SECOND_US);
   readonly makerFeeBps: number;
-  private readonly maxInventoryLots: number;
   /** First and last market time seen, µs; NaN before any (numbers only: a double field is stored in
    * place, where a `number | undefined` field would box every new time). */
   private firstTimeUs = Number.NaN;
@@ -108,7 +107,6 @@ export class ReplaySession {
     this.endUs = w?.endUs ?? Number.POSITIVE_INFINITY;
     const qptl = quotePerTickLot(opts.instrument);
     this.makerFeeBps = opts.makerFeeBps ?? opts.instrument.makerFeeBps;
-    this.maxInventoryLots = p.maxInventoryLots;
     // The venue reads the book the engine writes, and reports into the engine; the engine submits to
     // the venue. The closure below runs only once events flow, after both exist.
     const book = new OrderBook();
@@ -200,8 +198,10 @@ export class ReplaySession {
 
   /** The KPI set of the replay so far (docs/adr/0003-fill-model-and-kpis.md). */
   kpis(): Kpis {
+    // q_max in force (the model's, or the last hot swap's: engine.swapModel).
+    const maxInventoryLots = this.engine.maxInventoryLimitLots;
     return this.windowed
-      ? engineKpis(this.engine, this.sampler, this.maxInventoryLots, this.windowEvents)
-      : engineKpis(this.engine, this.sampler, this.maxInventoryLots);
+      ? engineKpis(this.engine, this.sampler, maxInventoryLots, this.windowEvents)
+      : engineKpis(this.engine, this.sampler, maxInventoryLots);
   }
 }

@@ -46,6 +46,14 @@
  * - `quoteFromUs` (windowed replays): before it the engine syncs the book and warms its signals but
  *   takes no decision and sends nothing.
  *
+ * Hot swap (`swapModel`, docs/adr/0016-promotion-lifecycle.md): between two events the driver may
+ * replace the quoter, its engine params, its alpha hook and the risk limits. Every working order is
+ * cancelled at the swap; the book, the position and every signal whose settings are unchanged stay
+ * warm (./engine-signals.ts); the next event decides with the new quoter. Counted in `swaps`.
+ *
+ * Mark-out (core/metrics/markout.ts): every fill is marked against the first synced mid 1 s after it;
+ * the totals are `markout`.
+ *
  * Hot path: per event, no allocation of our own (the quoter view is one reused object, working orders
  * live in one array, the executor writes its actions into one reused array); the quoter allocates at most
  * its intent, and reconcile is skipped when neither the intent's legs nor the working orders changed
@@ -66,11 +74,19 @@ import type {
 } from '../quoting/intent.ts';
 import type { OrderExecutor } from '../quoting/executor.ts';
 import type { Quoter, QuoterView } from '../quoting/quoter.ts';
-import { EwmaVolatility } from '../signals/ewma-volatility.ts';
-import { TradeFlowImbalance } from '../signals/order-flow-imbalance.ts';
-import { DepthImbalance } from '../signals/depth-imbalance.ts';
-import { FeatureSchedule, type AlphaRequest, type FeatureTap } from './feature-schedule.ts';
+import type { EwmaVolatility } from '../signals/ewma-volatility.ts';
+import type { TradeFlowImbalance } from '../signals/order-flow-imbalance.ts';
+import type { DepthImbalance } from '../signals/depth-imbalance.ts';
+import {
+  FeatureSchedule,
+  type AlphaRequest,
+  type FeatureSources,
+  type FeatureTap,
+} from './feature-schedule.ts';
+import { buildSignals, carrySignals } from './engine-signals.ts';
 import { SpreadCaptureAccumulator } from '../metrics/spread-capture.ts';
+import { MarkoutTracker, type MarkoutTotals } from '../metrics/markout.ts';
+import { newEngineCounters, type EngineCounters } from './engine-counters.ts';
 import type { ExecutionVenue, VenueReport } from './venue-port.ts';
 import { PositionLedger } from './position.ts';
 import { RiskGate } from '../risk/risk-gate.ts';
@@ -96,6 +112,23 @@ export interface EngineParams {
   /** Age after which an alpha answer is dropped (the view carries 0), ms; absent: never. */
   readonly alphaHorizonMs?: number;
 }
+
+export type { EngineCounters } from './engine-counters.ts';
+
+/** What {@link QuotingEngine.swapModel} installs. */
+export interface ModelSwap {
+  /** The new quoter (fresh: core/quoting/factory.ts `createQuoter`). */
+  readonly quoter: Quoter;
+  /** Its engine params (core/engine/engine-params.ts `engineParamsFor`), incl. the hard inventory limit. */
+  readonly params: EngineParams;
+  /** Alpha hook; required when `params.alphaIntervalMs` is set (the old one is never called again). */
+  readonly onAlphaRequest?: AlphaRequest;
+  /** New risk limits (`risk.setLimits`: windows restart, a latch is kept); absent: the current ones stay. */
+  readonly riskLimits?: RiskLimits;
+}
+
+/** Mark-out horizon of the engine's tracker, µs (the 1-s mark-out of the promotion metrics). */
+export const MARKOUT_HORIZON_US = 1_000_000;
 
 /** Construction options of {@link QuotingEngine}. */
 export interface QuotingEngineOptions {
@@ -130,56 +163,6 @@ export interface QuotingEngineOptions {
   readonly checkBookTicker?: boolean;
 }
 
-/** Counters of one engine session (all monotone, plain integers). */
-export interface EngineCounters {
-  /** Market events received (all kinds). */
-  events: number;
-  /** `@bookTicker` events received (never used for quoting; cross-checked, see the next two). */
-  bookTickerIgnored: number;
-  /** bookTickers compared with the book at their update id (core/book/book-ticker-check.ts). */
-  bookTickerCompared: number;
-  /** Comparisons that found the book wrong (each marked the book out of sync: a resync). */
-  bookTickerMismatches: number;
-  /** Quoter decisions taken. */
-  decisions: number;
-  /** Executor reconciles run (decisions whose legs or working orders changed). */
-  reconciles: number;
-  /** Place requests sent (= quotes placed). */
-  quotesPlaced: number;
-  /** Places the engine's hard inventory check refused to send. */
-  placesBlocked: number;
-  /** Cancel requests sent. */
-  cancelsSent: number;
-  /** Cancels that took effect (`canceled` reports). */
-  cancelsConfirmed: number;
-  /** Cancels that found no order (it had filled first). */
-  cancelRejects: number;
-  /** Places the venue rejected. */
-  rejects: number;
-  /** Fill reports. */
-  fills: number;
-  /** Lots filled, both sides. */
-  filledLots: number;
-  /** Transitions from quoting to pulled because the book was gapped, crossed or not synced. */
-  pulls: number;
-  /** Events seen while not quoting because the book was not synced. */
-  eventsWhilePulled: number;
-  /** Quoter decisions that threw (all quotes pulled, the event skipped; see the module doc). */
-  invariantViolations: number;
-  /** Quoted sides clamped to the model's `maxHalfSpreadBps` cap (reason 'quote-capped'), per decision. */
-  sidesCapped: number;
-  /** Sides not quoted, per decision and side, by reason ('inventory-limit'). */
-  sidesNotQuotedInventoryLimit: number;
-  /** … 'price-out-of-range': the side's price was not a positive safe integer tick. */
-  sidesNotQuotedPriceOutOfRange: number;
-  /** … 'book-not-ready' (a decision on an empty-sided book; pulls are counted in `pulls`). */
-  sidesNotQuotedBookNotReady: number;
-  /** … 'no-volatility-yet'. */
-  sidesNotQuotedNoVolatilityYet: number;
-  /** … 'halted'. */
-  sidesNotQuotedHalted: number;
-}
-
 type MutableView = { -readonly [K in keyof QuoterView]: QuoterView[K] };
 
 /** The strategy driver; see the module doc. */
@@ -187,54 +170,37 @@ export class QuotingEngine {
   /** The synced book (read-only for others: the simulated venue reads it). */
   readonly book: OrderBook;
   /** Counters; read-only for callers. */
-  readonly counters: EngineCounters = {
-    events: 0,
-    bookTickerIgnored: 0,
-    bookTickerCompared: 0,
-    bookTickerMismatches: 0,
-    decisions: 0,
-    reconciles: 0,
-    quotesPlaced: 0,
-    placesBlocked: 0,
-    cancelsSent: 0,
-    cancelsConfirmed: 0,
-    cancelRejects: 0,
-    rejects: 0,
-    fills: 0,
-    filledLots: 0,
-    pulls: 0,
-    eventsWhilePulled: 0,
-    invariantViolations: 0,
-    sidesCapped: 0,
-    sidesNotQuotedInventoryLimit: 0,
-    sidesNotQuotedPriceOutOfRange: 0,
-    sidesNotQuotedBookNotReady: 0,
-    sidesNotQuotedNoVolatilityYet: 0,
-    sidesNotQuotedHalted: 0,
-  };
+  readonly counters: EngineCounters = newEngineCounters();
   /** Fills kept when `recordFills` (oldest first). */
   readonly fills: Fill[] = [];
   /** Spread-capture sums over our fills. */
   readonly spreadCapture = new SpreadCaptureAccumulator();
   /** The risk gate every decision passes (docs/adr/0011-risk-layer.md). */
   readonly risk: RiskGate;
+  private readonly markoutTracker: MarkoutTracker;
 
   private readonly opts: QuotingEngineOptions;
   private readonly sync: BinanceBookSync;
   /** The bookTicker cross-check; undefined when `checkBookTicker` is false. */
   private readonly tickerCheck: BookTickerCheck | undefined;
   private feedStale = false;
-  private readonly vol: EwmaVolatility;
-  private readonly ofi: TradeFlowImbalance;
-  private readonly di: DepthImbalance;
-  private readonly volLong: EwmaVolatility | undefined;
-  private readonly features: FeatureSchedule | undefined;
+  // The model's parts, replaced by `swapModel` (the rest of the engine stays).
+  private quoter: Quoter;
+  private params: EngineParams;
+  private onAlphaRequest: AlphaRequest | undefined;
+  private vol: EwmaVolatility;
+  private ofi: TradeFlowImbalance;
+  private di: DepthImbalance;
+  private volLong: EwmaVolatility | undefined;
+  /** What the feature schedule reads; updated in place when a swap rebuilds a signal. */
+  private readonly sources: { -readonly [K in keyof FeatureSources]: FeatureSources[K] };
+  private features: FeatureSchedule | undefined;
   private readonly quoteFromUs: number;
   private alpha = 0;
   private alphaAtUs = Number.NEGATIVE_INFINITY;
-  private readonly alphaHorizonUs: number;
+  private alphaHorizonUs: number;
   /** False when the quoter never reads the depth imbalance (the view then carries 0). */
-  private readonly diEnabled: boolean;
+  private diEnabled: boolean;
   private readonly working = new WorkingOrders();
   /** The executor's output, reused by every reconcile. */
   private readonly actions: OrderAction[] = [];
@@ -275,42 +241,31 @@ export class QuotingEngine {
       opts.onResyncRequested === undefined ? {} : { onResyncRequested: opts.onResyncRequested },
     );
     this.tickerCheck = opts.checkBookTicker === false ? undefined : new BookTickerCheck();
-    this.vol = new EwmaVolatility({
-      observations: s.volObservations,
-      sampleIntervalMs: s.volSampleIntervalMs,
-    });
-    this.ofi = new TradeFlowImbalance(s.ofiWindowMs);
-    this.di = new DepthImbalance();
-    this.volLong =
-      s.volLongObservations === undefined
-        ? undefined
-        : new EwmaVolatility({
-            observations: s.volLongObservations,
-            sampleIntervalMs: s.volSampleIntervalMs,
-          });
-    if (s.alphaIntervalMs !== undefined && opts.onAlphaRequest === undefined) {
-      throw new RangeError(
-        `QuotingEngine: the model asks for alpha every ${s.alphaIntervalMs} ms but no onAlphaRequest was given`,
-      );
-    }
-    const wantsFeatures = s.alphaIntervalMs !== undefined || opts.featureTap !== undefined;
-    this.features = wantsFeatures
-      ? new FeatureSchedule(
-          {
-            gridMs: opts.featureGridMs ?? 100,
-            ...(opts.featureTap === undefined ? {} : { tap: opts.featureTap }),
-            ...(s.alphaIntervalMs === undefined ? {} : { alphaIntervalMs: s.alphaIntervalMs }),
-            ...(opts.onAlphaRequest === undefined ? {} : { onAlphaRequest: opts.onAlphaRequest }),
-          },
-          { book: this.book, vol: this.vol, ofi: this.ofi, di: this.di },
-        )
-      : undefined;
-    this.alphaHorizonUs = s.alphaHorizonMs === undefined ? Number.POSITIVE_INFINITY : s.alphaHorizonMs * 1000;
+    this.markoutTracker = new MarkoutTracker(MARKOUT_HORIZON_US, opts.quotePerTickLot);
+    this.quoter = opts.quoter;
+    this.params = s;
+    this.onAlphaRequest = opts.onAlphaRequest;
+    const signals = buildSignals(s);
+    this.vol = signals.vol;
+    this.volLong = signals.volLong;
+    this.ofi = signals.ofi;
+    this.di = signals.di;
+    this.sources = { book: this.book, vol: this.vol, ofi: this.ofi, di: this.di };
+    requireAlphaHook(s, opts.onAlphaRequest);
+    this.features = this.scheduleFor(s);
+    this.alphaHorizonUs = alphaHorizonUs(s);
     this.quoteFromUs = opts.quoteFromUs ?? Number.NEGATIVE_INFINITY;
-    // The features read the depth imbalance whatever the quoter does.
-    this.diEnabled = opts.quoter.readsDepthImbalance !== false || wantsFeatures;
+    this.diEnabled = readsDi(opts.quoter, this.features);
   }
 
+  /** The 1-s mark-out of our fills so far (core/metrics/markout.ts); a live view, read-only. */
+  get markout(): MarkoutTotals {
+    return this.markoutTracker;
+  }
+  /** The hard inventory limit in force (the current params' `maxInventoryLots`), lots. */
+  get maxInventoryLimitLots(): number {
+    return this.params.maxInventoryLots;
+  }
   /** Signed position, lots (+ long). */
   get inventoryLots(): number {
     return this.position.inventoryLots;
@@ -378,6 +333,61 @@ export class QuotingEngine {
     if (!stale) return;
     this.dirty = true;
     this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
+  }
+
+  /**
+   * Hot swap of the model at a safe point, between two market events (docs/adr/0016-promotion-lifecycle.md).
+   * Synchronous. In order: (1) everything new is built first, so a throw leaves the engine untouched;
+   * (2) every working order is cancelled (an empty intent reconciled, as a pull); (3) the quoter, the
+   * params (so the hard inventory limit) and the alpha hook are replaced; each signal whose settings
+   * changed is rebuilt cold, the others and the book stay warm (./engine-signals.ts); the feature
+   * schedule is replaced (its features warm again) only when the alpha grid changed; a held alpha answer
+   * is dropped when the alpha hook or grid changed; (4) the risk limits are set when given. The next
+   * event decides afresh with the new quoter; its places wait for the cancels (executor:
+   * cancel-then-place). Counted in `counters.swaps`.
+   * @throws RangeError when `next.params` sets `alphaIntervalMs` without `next.onAlphaRequest`, or on an
+   *   invalid signal window or alpha grid (nothing changed then).
+   */
+  swapModel(next: ModelSwap): void {
+    const p = next.params;
+    requireAlphaHook(p, next.onAlphaRequest);
+    const prev = this.params;
+    const { signals } = carrySignals(
+      { vol: this.vol, volLong: this.volLong, ofi: this.ofi, di: this.di },
+      prev,
+      p,
+    );
+    const scheduleKept =
+      p.alphaIntervalMs === prev.alphaIntervalMs &&
+      wantsFeatures(p, this.opts) === wantsFeatures(prev, this.opts);
+    const features = scheduleKept ? this.features : this.scheduleFor(p);
+    // Commit: pull with the old model in place, then replace its parts.
+    const nowUs = this.opts.clock.nowUs();
+    this.counters.swaps++;
+    this.dirty = true;
+    this.apply(pulledIntent(nowUs, this.lastMidTicksValue));
+    if (next.onAlphaRequest !== this.onAlphaRequest || !scheduleKept) {
+      this.alpha = 0;
+      this.alphaAtUs = Number.NEGATIVE_INFINITY;
+    }
+    this.quoter = next.quoter;
+    this.params = p;
+    this.onAlphaRequest = next.onAlphaRequest;
+    this.vol = signals.vol;
+    this.volLong = signals.volLong;
+    this.ofi = signals.ofi;
+    this.di = signals.di;
+    const src = this.sources;
+    src.vol = signals.vol;
+    src.ofi = signals.ofi;
+    src.di = signals.di;
+    this.features = features;
+    this.alphaHorizonUs = alphaHorizonUs(p);
+    this.diEnabled = readsDi(next.quoter, features);
+    // View fields a model without slow σ or alpha never writes: what it reads (undefined, 0).
+    this.view.sigmaLongTicksPerSqrtSec = undefined;
+    this.view.alphaTicks = 0;
+    if (next.riskLimits !== undefined) this.risk.setLimits(next.riskLimits);
   }
 
   /** Lifts a latched halt; quoting restarts at the next event if no other condition holds. */
@@ -481,9 +491,10 @@ export class QuotingEngine {
       if (this.position.unmarkedLots !== 0) this.position.markAdopted(mid); // adopted at start: first mid
       this.vol.update(mid, nowUs);
       if (this.volLong !== undefined) this.volLong.update(mid, nowUs);
+      this.markoutTracker.onMid(mid, nowUs);
     }
     if (depthChanged && this.diEnabled) {
-      const levels = this.opts.params.diLevels;
+      const levels = this.params.diLevels;
       this.di.update(book.depthLots('bid', levels), book.depthLots('ask', levels));
     }
     const risk = this.risk;
@@ -507,7 +518,7 @@ export class QuotingEngine {
     c.decisions++;
     let intent: QuoteIntent;
     try {
-      intent = this.opts.quoter.decide(v);
+      intent = this.quoter.decide(v);
     } catch (err) {
       // STYLE.md §10: an invariant violation pulls all quotes first; "fails loudly" is the counter and
       // the driver's log, not a dead engine (docs/adr/0010-quote-bounds.md).
@@ -557,6 +568,7 @@ export class QuotingEngine {
     c.fills++;
     c.filledLots += f.sizeLots;
     this.position.onFill(f);
+    this.markoutTracker.onFill(f.side, f.priceTicks, f.sizeLots, f.timeUs);
     if (this.opts.recordFills === true) this.fills.push(f);
     const o = this.working.find(f.clientOrderId);
     if (o === undefined) return; // an order we no longer track (cannot happen with a conforming venue)
@@ -689,6 +701,27 @@ export class QuotingEngine {
     this.opts.venue.submit(a);
   }
 
+  /** The feature schedule `p` needs (undefined: neither alpha nor tap); @throws RangeError on a bad grid. */
+  private scheduleFor(p: EngineParams): FeatureSchedule | undefined {
+    const opts = this.opts;
+    if (!wantsFeatures(p, opts)) return undefined;
+    return new FeatureSchedule(
+      {
+        gridMs: opts.featureGridMs ?? 100,
+        ...(opts.featureTap === undefined ? {} : { tap: opts.featureTap }),
+        ...(p.alphaIntervalMs === undefined
+          ? {}
+          : { alphaIntervalMs: p.alphaIntervalMs, onAlphaRequest: this.forwardAlpha }),
+      },
+      this.sources,
+    );
+  }
+
+  /** The schedule's alpha hook: forwards to the current model's (replaced by a swap, schedule kept). */
+  private readonly forwardAlpha: AlphaRequest = (features, nowUs) => {
+    this.onAlphaRequest?.(features, nowUs);
+  };
+
   /** The alpha in force at `nowUs` (0 once older than the horizon). */
   private alphaAt(nowUs: number): number {
     return nowUs - this.alphaAtUs <= this.alphaHorizonUs ? this.alpha : 0;
@@ -713,8 +746,32 @@ export class QuotingEngine {
     const open = sizeLots + this.working.openLots(side);
     const q = this.position.inventoryLots;
     const worst = side === 'bid' ? q + open : open - q;
-    return worst <= this.opts.params.maxInventoryLots;
+    return worst <= this.params.maxInventoryLots;
   }
+}
+
+/** @throws RangeError when `p` asks for alpha and no hook answers it. */
+function requireAlphaHook(p: EngineParams, hook: AlphaRequest | undefined): void {
+  if (p.alphaIntervalMs !== undefined && hook === undefined) {
+    throw new RangeError(
+      `QuotingEngine: the model asks for alpha every ${p.alphaIntervalMs} ms but no onAlphaRequest was given`,
+    );
+  }
+}
+
+/** Whether the features are computed: the model has an alpha term, or a tap is installed. */
+function wantsFeatures(p: EngineParams, opts: QuotingEngineOptions): boolean {
+  return p.alphaIntervalMs !== undefined || opts.featureTap !== undefined;
+}
+
+/** Age after which an alpha answer is dropped, µs (∞ when the params set none). */
+function alphaHorizonUs(p: EngineParams): number {
+  return p.alphaHorizonMs === undefined ? Number.POSITIVE_INFINITY : p.alphaHorizonMs * 1000;
+}
+
+/** Whether the depth imbalance is computed: the quoter reads it, or the features do. */
+function readsDi(quoter: Quoter, features: FeatureSchedule | undefined): boolean {
+  return quoter.readsDepthImbalance !== false || features !== undefined;
 }
 
 function pulledIntent(nowUs: number, midTicks: number | undefined): QuoteIntent {

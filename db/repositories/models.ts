@@ -10,6 +10,7 @@ import { PermanentError } from '../../core/errors.ts';
 import { EpochMsOutput, JsonObject, NonEmpty, parseInput, parseRows } from '../codec.ts';
 import { execute } from '../errors.ts';
 import type { Queryable } from '../queryable.ts';
+import { writeStatusChange } from './status-change.ts';
 
 /** Lifecycle status of a model version. */
 export const ModelStatus = z.enum(['candidate', 'champion', 'challenger', 'retired']);
@@ -304,34 +305,26 @@ export async function listModelVersions(
 }
 
 /**
- * Sets the status of model version `id`. Promoting to `champion` retires the previous champion of the
- * same name in the same statement (atomic: there is never zero or two champions in between).
+ * Sets the status of model version `id`, with a `model_status_history` row per version changed (see
+ * model-history.ts `changeStatus`, which adds idempotency keys and transition rules). Promoting to
+ * `champion` retires the previous champion of the same name in the same statement (atomic: there is
+ * never zero or two champions in between); `challenger` moves the previous challenger back to
+ * `candidate`. Setting the status a version already has changes nothing.
+ * @param meta who and why, stored in the history (default `mmflow`, `set to <status>`).
  * @returns the updated version.
  * @throws PermanentError `MODEL_NOT_FOUND` if `id` does not exist; `DB_INVALID_INPUT` for a bad status.
  */
-export async function setStatus(db: Queryable, id: string, status: ModelStatus): Promise<ModelVersion> {
+export async function setStatus(
+  db: Queryable,
+  id: string,
+  status: ModelStatus,
+  meta: { readonly by?: string; readonly reason?: string } = {},
+): Promise<ModelVersion> {
   const s = parseInput(ModelStatus, status, 'model status');
-  const context = `set status of ${id} to ${s}`;
-  const result =
-    s === 'champion'
-      ? await execute(
-          db,
-          context,
-          `UPDATE model_versions m
-           SET status = CASE WHEN m.id = $1 THEN 'champion' ELSE 'retired' END, updated_at = now()
-           WHERE m.name = (SELECT name FROM model_versions WHERE id = $1) AND (m.id = $1 OR m.status = 'champion')
-           RETURNING ${COLUMNS.split(', ')
-             .map((c) => `m.${c}`)
-             .join(', ')}`,
-          [id],
-        )
-      : await execute(
-          db,
-          context,
-          `UPDATE model_versions SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
-          [id, s],
-        );
-  const updated = parseRows(ModelDbRow, result.rows, 'model_versions').find((row) => row.id === id);
+  const by = parseInput(NonEmpty, meta.by ?? 'mmflow', 'by');
+  const reason = parseInput(NonEmpty, meta.reason ?? `set to ${s}`, 'reason');
+  await writeStatusChange(db, { versionId: id, to: s, by, reason });
+  const updated = await getModelVersion(db, id);
   if (updated === undefined)
     throw new PermanentError('MODEL_NOT_FOUND', `model version ${id} does not exist`, { id });
   return updated;

@@ -21,6 +21,8 @@ const ALL_MIGRATIONS = [
   '0010_market-data-not-nan',
   '0011_risk-state',
   '0012_fill-trade-id',
+  '0013_promotion',
+  '0014_slot-apply-error',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */

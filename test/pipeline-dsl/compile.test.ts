@@ -78,7 +78,7 @@ describe('pipeline compiler', () => {
       'unknown step type',
       `${header}  - id: a\n    uses: retrain\n`,
       [
-        '7:11 steps[0].uses: unknown step type "retrain"; known: ingest, backtest, validate-market-data, wait, approve, data-quality-gate, calibrate, study, train-alpha, evaluate-model, register-model',
+        '7:11 steps[0].uses: unknown step type "retrain"; known: ingest, backtest, validate-market-data, wait, approve, data-quality-gate, calibrate, study, train-alpha, evaluate-model, register-model, holdout-gate, ab-test, canary, rollback, promote',
       ],
     ],
     [
@@ -142,7 +142,7 @@ describe('pipeline compiler', () => {
       `${header}  - id: a\n    uses: bogus\n  - id: b\n    uses: backtest\n    needs: [zz]\n    with:\n      session: 12\n      model: m\n`,
     );
     expect(errors).toEqual([
-      '7:11 steps[0].uses: unknown step type "bogus"; known: ingest, backtest, validate-market-data, wait, approve, data-quality-gate, calibrate, study, train-alpha, evaluate-model, register-model',
+      '7:11 steps[0].uses: unknown step type "bogus"; known: ingest, backtest, validate-market-data, wait, approve, data-quality-gate, calibrate, study, train-alpha, evaluate-model, register-model, holdout-gate, ab-test, canary, rollback, promote',
       '10:13 steps[1].needs[0]: unknown step "zz"; steps: a, b',
       '12:16 steps[1].with.session: Invalid input: expected string, received number',
     ]);

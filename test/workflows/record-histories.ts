@@ -28,6 +28,7 @@ import { ensureBuiltInModels } from '../../app/seed-models.ts';
 import { startServices } from '../../app/services.ts';
 import { createWorker } from '../../app/worker.ts';
 import { createPool } from '../../db/pool.ts';
+import type { Pool } from 'pg';
 import { loadPipelineFile } from '../../pipeline-dsl/load.ts';
 import type { CompiledPipeline } from '../../pipeline-dsl/plan-types.ts';
 import {
@@ -41,6 +42,7 @@ import { pipelineWorkflow } from '../../workflows/pipeline.ts';
 import type { PipelineFileInput, PipelineInput } from '../../workflows/types.ts';
 import { HISTORIES_DIR, shippedPipelines, writeFixture, type RecordedExecution } from './history-fixtures.ts';
 import { pipelineOf, step, waitStep } from './plans.ts';
+import { PROMOTION_RECORDING_DESCRIPTION, recordPromotion } from './record-promotion.ts';
 
 /** Fixture files recorded by an older interpreter version: kept as they are (see the module doc). */
 export const FROZEN: readonly string[] = ['features-before-wait-zero-patch'];
@@ -50,6 +52,7 @@ type Recorder = (ctx: RecordContext) => Promise<RecordedExecution[]>;
 interface RecordContext {
   readonly client: Client;
   readonly taskQueue: string;
+  readonly db: Pool;
 }
 
 /** Every execution of `workflowId`: its runs (Continue-As-New) and, recursively, its children. */
@@ -273,6 +276,10 @@ const RECORDINGS: Record<string, Recording> = {
       'killEngineWorkflow and resumeEngineWorkflow on a throwaway engine id, and a resume of a never-killed engine (failed).',
     record: killSwitch,
   },
+  promote: {
+    description: PROMOTION_RECORDING_DESCRIPTION,
+    record: (ctx) => recordPromotion({ ...ctx, executionsOf }),
+  },
   features: {
     description:
       'Hand-built pipelines (test/workflows/record-histories.ts featurePipelines): approve gate approved, rejected, timed out; when, forEach, wait, validate-market-data; cancel Update; Continue-As-New.',
@@ -326,7 +333,7 @@ async function main(): Promise<void> {
       if (FROZEN.includes(name)) throw new Error(`${name} is frozen`);
       const recording = recordings.get(name);
       if (recording === undefined) continue;
-      const executions = await recording.record({ client, taskQueue });
+      const executions = await recording.record({ client, taskQueue, db });
       const path = await writeFixture(name, recording.description, executions);
       process.stdout.write(
         `${path}: ${executions.length} execution(s)${existing.includes(`${name}.json`) ? ' (replaced)' : ''}\n`,

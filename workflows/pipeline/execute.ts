@@ -5,7 +5,14 @@
  * activity proxy or the child workflow, `heartbeatTimeoutMs` to the activity proxy; activity steps
  * otherwise get their type's defaults (./activity-options.ts).
  */
-import { executeChild, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  executeChild,
+  patched,
+  proxyActivities,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Activities } from '../../activities/index.ts';
 import type { Json, PlanStep } from '../../pipeline-dsl/plan-types.ts';
@@ -13,6 +20,16 @@ import type { BacktestStepOutputs, IngestStepInput, IngestStepOutputs } from '..
 import { backtestWorkflow } from '../backtest.ts';
 import { ingestWorkflow } from '../ingest.ts';
 import { studyWorkflow } from '../study.ts';
+import { abTestWorkflow } from '../promotion/ab-test.ts';
+import { canaryWorkflow } from '../promotion/canary.ts';
+import { promoteWorkflow } from '../promotion/promote.ts';
+import { rollbackWorkflow } from '../promotion/rollback.ts';
+import {
+  abTestInputOf,
+  canaryInputOf,
+  promoteInputOf,
+  rollbackInputOf,
+} from '../../pipeline-dsl/promotion-steps.ts';
 import {
   calibrateOutputs,
   evaluateOutputs,
@@ -67,6 +84,9 @@ export function backtestOutputs(result: BacktestResult): BacktestStepOutputs {
     ...result.kpis,
   };
 }
+
+/** Error type of a holdout gate that did not pass (with `failOnReject`). */
+export const HOLDOUT_GATE_REJECTED = 'HoldoutGateRejected';
 
 /** What one run produced. */
 export interface RunOutput {
@@ -254,6 +274,87 @@ export async function executeRun(place: RunPlace, call: StepCall): Promise<RunOu
       });
       place.state.modelVersion = result.modelVersionId;
       return { outputs: toJson({ ...result }, what), workflowId: undefined };
+    }
+    case 'holdout-gate': {
+      const { holdoutGate } = proxyActivities<Activities>(
+        stepActivityOptions(place.step, call.uses, `holdout gate of ${call.input.candidate}`),
+      );
+      const { candidate, windows, marginQuote, entryLatencyMs, cancelLatencyMs, by } = call.input;
+      const info = workflowInfo();
+      const result = await holdoutGate({
+        candidate,
+        windows,
+        marginQuote,
+        entryLatencyUs: Math.round(entryLatencyMs * 1000),
+        cancelLatencyUs: Math.round(cancelLatencyMs * 1000),
+        by,
+        idempotencyKey: `${info.workflowId}/${place.runKey}`,
+        workflowId: info.workflowId,
+        runId: info.runId,
+      });
+      if (!result.passed && call.input.failOnReject)
+        throw ApplicationFailure.create({
+          message: `holdout gate of ${candidate}: not passed: ${result.reason}`,
+          type: HOLDOUT_GATE_REJECTED,
+          nonRetryable: true,
+        });
+      const outputs = {
+        passed: result.passed,
+        candidate,
+        champion: result.champion?.versionId ?? null,
+        evidenceId: result.evidenceId,
+      };
+      return { outputs: toJson(outputs, what), workflowId: undefined };
+    }
+    case 'ab-test': {
+      const options = childOptions(place, `A/B test (${call.input.design}) of ${call.input.challenger}`, [
+        { key: MODEL_VERSION_KEY, value: call.input.challenger },
+      ]);
+      const r = await executeChild(abTestWorkflow, { ...options, args: [abTestInputOf(call.input)] });
+      const d = r.decision;
+      const outputs = {
+        outcome: r.outcome,
+        decision: d?.decision ?? null,
+        intervals: d?.n ?? 0,
+        meanDiff: d?.meanDiff ?? null,
+        lower: d?.lower ?? null,
+        upper: d?.upper ?? null,
+        evidenceId: d?.evidenceId ?? null,
+      };
+      return { outputs: toJson(outputs, what), workflowId: options.workflowId };
+    }
+    case 'canary': {
+      const options = childOptions(place, `canary of ${call.input.challenger}`, [
+        { key: MODEL_VERSION_KEY, value: call.input.challenger },
+      ]);
+      const r = await executeChild(canaryWorkflow, { ...options, args: [canaryInputOf(call.input)] });
+      const outputs = { outcome: r.outcome, stepsCompleted: r.stepsCompleted, fraction: r.fraction };
+      return { outputs: toJson(outputs, what), workflowId: options.workflowId };
+    }
+    case 'rollback': {
+      const options = childOptions(place, `roll back ${call.input.challenger}`, [
+        { key: MODEL_VERSION_KEY, value: call.input.challenger },
+      ]);
+      const r = await executeChild(rollbackWorkflow, { ...options, args: [rollbackInputOf(call.input)] });
+      const outputs = {
+        rolledBack: r.rolledBack,
+        champion: r.champion,
+        restoredPrevious: r.restoredPrevious,
+      };
+      return { outputs: toJson(outputs, what), workflowId: options.workflowId };
+    }
+    case 'promote': {
+      const options = childOptions(place, `promote ${call.input.challenger} to champion`, [
+        { key: MODEL_VERSION_KEY, value: call.input.challenger },
+      ]);
+      const r = await executeChild(promoteWorkflow, { ...options, args: [promoteInputOf(call.input)] });
+      const outputs = {
+        champion: r.champion,
+        retired: r.retired,
+        approvedBy: r.approvedBy,
+        reason: r.reason,
+      };
+      return { outputs: toJson(outputs, what), workflowId: options.workflowId };
     }
     default: {
       const unknownCall: never = call;
