@@ -18,8 +18,10 @@ import { calibrateModelVersion, type CalibrateModelVersionInput } from './calibr
 import { registerModel, type RegisterModelInput } from './register-model.ts';
 import { killEngine, resumeEngine, type KillSwitchRequest } from './kill-engine.ts';
 import {
+  affectedSlots,
   awaitSlotApplied,
   setSlotDesired,
+  type AffectedSlotsInput,
   type AwaitSlotAppliedInput,
   type SetSlotDesiredInput,
 } from './promotion/slots.ts';
@@ -121,6 +123,7 @@ export function createActivities(deps: ActivityDeps) {
     previousChampion: step('previous champion', (input: PreviousChampionInput) =>
       previousChampion(deps, input),
     ),
+    affectedSlots: step('affected slots', (input: AffectedSlotsInput) => affectedSlots(deps, input)),
     resolveAlias: step('resolve alias', (input: ResolveAliasInput) => resolveAlias(deps, input)),
     recordEvidence: step('record evidence', (input: RecordEvidenceInput) => recordEvidence(deps, input)),
     holdoutGate: step('holdout gate', (input: HoldoutGateInput) => holdoutGate(deps, input)),

@@ -119,10 +119,17 @@ program
   .description(
     'Start rollbackWorkflow (TEMPORAL_ADDRESS): pull the challenger, restore the previous champion; prints the workflow id.',
   )
-  .requiredOption('--model <name>', 'model name, e.g. as-v1.5-btcusdt-usdm')
+  .requiredOption(
+    '--model <version>',
+    'version to roll back, NAME@N (the challenger, or a champion to replace by the previous one)',
+  )
   .requiredOption('--by <name>', 'who rolls back (stored)')
   .requiredOption('--reason <text>', 'why (stored)')
-  .option('--slots <ids>', 'comma-separated slot ids (default: every slot of the model)')
+  .option(
+    '--challenger-slots <ids>',
+    'comma-separated slots quoting the version (default: found from the slots)',
+  )
+  .option('--champion-slots <ids>', 'comma-separated slots put back on the champion at full capital')
   .option('--task-queue <name>', 'task queue of the worker', 'mmflow')
   .action(async (opts: import('./rollback.ts').RollbackCommandOptions) => {
     const { runRollbackCommand } = await import('./rollback.ts');

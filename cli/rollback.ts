@@ -1,8 +1,10 @@
 /**
- * `mmflow rollback --model NAME --by WHO --reason WHY [--slots a,b]`: starts `rollbackWorkflow` on
- * Temporal (TEMPORAL_ADDRESS; a worker on task queue `mmflow` runs it). The workflow pulls the
- * challenger's quotes first, then restores the previous champion on the affected slots (all slots of
- * the model, or those given) and records who and why (docs/adr/0016-promotion-lifecycle.md).
+ * `mmflow rollback --model NAME@N --by WHO --reason WHY [--challenger-slots a,b] [--champion-slots c]`:
+ * starts `rollbackWorkflow` on Temporal (TEMPORAL_ADDRESS; a worker on task queue `mmflow` runs it).
+ * The workflow pulls the quotes of version NAME@N first (the challenger, or a champion promoted by
+ * mistake), then restores the champion — the previous one from the status history when NAME@N had been
+ * promoted — on the affected slots (those given, else every slot of the model that quotes NAME@N and
+ * every champion follower) and records who and why (docs/adr/0016-promotion-lifecycle.md).
  * Prints `{"workflowId":…,"runId":…,"workflowType":"rollbackWorkflow"}` on stdout.
  * Also the start helper of `mmflow promote` (cli/promote.ts).
  */
@@ -12,7 +14,9 @@ import { connectCliClient } from './temporal-client.ts';
 
 const Who = z.string().trim().min(1, 'must not be empty').max(200);
 const Why = z.string().trim().min(1, 'must not be empty').max(2_000);
-const ModelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"');
+const VersionId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*@[1-9][0-9]*$/, 'a version id NAME@N (see mmflow models list)');
 const SlotId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'letters, digits, . _ : -');
 
 /** Options of `mmflow rollback` as commander gives them. */
@@ -20,20 +24,25 @@ export interface RollbackCommandOptions {
   readonly model: string;
   readonly by: string;
   readonly reason: string;
-  /** Comma-separated slot ids; absent = every slot of the model. */
-  readonly slots?: string | undefined;
+  /** Comma-separated ids of slots quoting the version; absent (with no champion slots) = found by the workflow. */
+  readonly challengerSlots?: string | undefined;
+  /** Comma-separated ids of slots to put back on the champion at full capital. */
+  readonly championSlots?: string | undefined;
   readonly taskQueue?: string | undefined;
 }
 
+const SlotList = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()))
+  .pipe(z.array(SlotId).min(1))
+  .optional();
+
 const RollbackOptions = z.strictObject({
-  model: ModelName,
+  model: VersionId,
   by: Who,
   reason: Why,
-  slots: z
-    .string()
-    .transform((s) => s.split(',').map((x) => x.trim()))
-    .pipe(z.array(SlotId).min(1))
-    .optional(),
+  challengerSlots: SlotList,
+  championSlots: SlotList,
   taskQueue: z.string().min(1).optional(),
 });
 
@@ -50,14 +59,21 @@ export async function runRollbackCommand(
 ): Promise<number> {
   const parsed = parseOptions(RollbackOptions, opts, 'rollback');
   if (parsed === undefined) return 2;
-  const { model, by, reason, slots } = parsed;
+  const { model, by, reason, challengerSlots, championSlots } = parsed;
+  const slots = [...(challengerSlots ?? []), ...(championSlots ?? [])];
   return startFromCli(env, {
     command: 'rollback',
     workflowType: 'rollbackWorkflow',
     workflowId: `rollback-${model}-${nowMs}`,
-    input: { modelName: model, ...(slots === undefined ? {} : { slots }), by, reason },
+    input: {
+      challenger: model,
+      ...(challengerSlots === undefined ? {} : { challengerSlots }),
+      ...(championSlots === undefined ? {} : { championSlots }),
+      by,
+      reason,
+    },
     taskQueue: parsed.taskQueue ?? TASK_QUEUE,
-    summary: `rollback of ${model}${slots === undefined ? '' : ` on ${slots.join(', ')}`} by ${by}: ${reason}`,
+    summary: `rollback of ${model}${slots.length === 0 ? '' : ` on ${slots.join(', ')}`} by ${by}: ${reason}`,
   });
 }
 

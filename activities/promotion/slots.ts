@@ -9,7 +9,8 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
 import { PermanentError } from '../../core/errors.ts';
-import { getSlot, setDesired, type Slot } from '../../db/repositories/deployments.ts';
+import { getSlot, listSlots, setDesired, type Slot } from '../../db/repositories/deployments.ts';
+import { getModelVersion } from '../../db/repositories/models.ts';
 import { getSlotApplyError } from '../../db/repositories/slot-apply-errors.ts';
 import { heartbeat } from '../heartbeat.ts';
 import {
@@ -229,4 +230,34 @@ function applyTimeout(
       appliedVersion: a?.version ?? null,
     },
   );
+}
+
+export const AffectedSlotsInputSchema = z.strictObject({
+  /** The version being rolled back, `<name>@<n>`. */
+  versionId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*@[1-9][0-9]*$/, '<name>@<n>'),
+});
+export type AffectedSlotsInput = z.input<typeof AffectedSlotsInputSchema>;
+
+/**
+ * The slots a rollback of `versionId` must change when its caller named none: those that quote the
+ * version (pinned to it, or following `challenger` while it is the challenger) and those that follow
+ * `champion` (to be put back at full capital). Slots of other model names are never touched.
+ * @returns slot ids, sorted
+ * @throws PermanentError `PROMOTION_INVALID_INPUT`; the repositories' `DB_*` errors
+ */
+export async function affectedSlots(
+  deps: PromotionDeps,
+  raw: AffectedSlotsInput,
+): Promise<{ challengerSlots: string[]; championSlots: string[] }> {
+  const { versionId } = parsePromotionInput(AffectedSlotsInputSchema, raw, 'affectedSlots');
+  const modelName = versionId.slice(0, versionId.lastIndexOf('@'));
+  const version = await getModelVersion(deps.db, versionId);
+  const isChallenger = version?.status === 'challenger';
+  const slots = (await listSlots(deps.db)).filter((s) => s.modelName === modelName);
+  const quotesIt = (s: Slot): boolean =>
+    s.desired.model === versionId || (isChallenger && s.desired.model === 'challenger');
+  return {
+    challengerSlots: slots.filter(quotesIt).map((s) => s.id),
+    championSlots: slots.filter((s) => s.desired.model === 'champion').map((s) => s.id),
+  };
 }

@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  affectedSlots,
   awaitSlotApplied,
   setSlotDesired,
   SYSTEM_TIMING,
@@ -15,6 +16,8 @@ import { createLogger } from '../../app/logger.ts';
 import { createPool } from '../../db/pool.ts';
 import { createSlot, heartbeatSlot, markApplied } from '../../db/repositories/deployments.ts';
 import { recordSlotApplyError } from '../../db/repositories/slot-apply-errors.ts';
+import { changeStatus } from '../../db/repositories/model-history.ts';
+import { registerModelVersion } from '../../db/repositories/models.ts';
 import { testServices } from '../setup/services.ts';
 
 let db: Pool;
@@ -271,6 +274,53 @@ describe('awaitSlotApplied', () => {
     ).rejects.toMatchObject({
       code: 'PROMOTION_INVALID_INPUT',
       details: { fields: ['revision'] },
+    });
+  });
+});
+
+describe('affectedSlots', () => {
+  it('finds the slots quoting the version and the champion followers of its model only', async () => {
+    const name = unique('promo-affected');
+    for (const version of [1, 2])
+      await registerModelVersion(db, { name, version, kind: 'avellaneda-stoikov', params: { gamma: 0.1 } });
+    await changeStatus(db, { versionId: `${name}@1`, to: 'champion', by: 't', reason: 'first' });
+    await changeStatus(db, { versionId: `${name}@2`, to: 'challenger', by: 't', reason: 'canary' });
+    const spec = (id: string, modelName = name) =>
+      ({
+        id,
+        venue: 'binance-usdm',
+        account: 'paper-1',
+        symbol: 'BTCUSDT',
+        mode: 'paper',
+        modelName,
+      }) as const;
+    const make = async (id: string, model: string, modelName = name): Promise<string> => {
+      const slotId = `${name}-${id}`;
+      await createSlot(
+        db,
+        spec(slotId, modelName),
+        { model, capitalFraction: 1, riskState: 'active' },
+        't',
+        'r',
+      );
+      return slotId;
+    };
+    const a = await make('a', 'champion');
+    const b = await make('b', `${name}@2`);
+    const c = await make('c', 'challenger');
+    const d = await make('d', `${name}@1`);
+    await make('e', 'champion', `${name}-other`);
+    expect(await affectedSlots(deps(), { versionId: `${name}@2` })).toEqual({
+      challengerSlots: [b, c],
+      championSlots: [a],
+    });
+    // The champion rolled back (promoted by mistake): the slots pinned to it, and the followers.
+    expect(await affectedSlots(deps(), { versionId: `${name}@1` })).toEqual({
+      challengerSlots: [d],
+      championSlots: [a],
+    });
+    await expect(affectedSlots(deps(), { versionId: name })).rejects.toMatchObject({
+      code: 'PROMOTION_INVALID_INPUT',
     });
   });
 });

@@ -7,6 +7,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promoteStepInputSchema, rollbackStepInputSchema } from '../../pipeline-dsl/promotion-steps.ts';
 import { testServices } from '../setup/services.ts';
 import { runCli } from './run-cli.ts';
 
@@ -45,19 +46,21 @@ async function startedAndTerminate(
 }
 
 describe('mmflow rollback / promote', () => {
-  it('rollback starts rollbackWorkflow with the model, slots, who and why', async () => {
+  it('rollback starts rollbackWorkflow with the version, slots, who and why', async () => {
     const before = Date.now();
     const run = await runCli(
       [
         'rollback',
         '--model',
-        'as-v1.5-btcusdt-usdm',
+        'as-v1.5-btcusdt-usdm@2',
         '--by',
         'alice',
         '--reason',
         'drawdown',
-        '--slots',
-        'paper-a, paper-b',
+        '--challenger-slots',
+        'paper-b',
+        '--champion-slots',
+        'paper-a',
         '--task-queue',
         taskQueue,
       ],
@@ -66,18 +69,27 @@ describe('mmflow rollback / promote', () => {
     expect(run.code).toBe(0);
     const out = run.lastJson as { workflowId: string; runId: string; workflowType: string };
     expect(out.workflowType).toBe('rollbackWorkflow');
-    const ms = Number(/^rollback-as-v1\.5-btcusdt-usdm-(\d+)$/.exec(out.workflowId)?.[1]);
+    const ms = Number(/^rollback-as-v1\.5-btcusdt-usdm@2-(\d+)$/.exec(out.workflowId)?.[1]);
     expect(ms).toBeGreaterThanOrEqual(before);
     expect(ms).toBeLessThanOrEqual(Date.now());
-    expect(await startedAndTerminate(out.workflowId)).toEqual({
+    const started = await startedAndTerminate(out.workflowId);
+    expect(started).toEqual({
       type: 'rollbackWorkflow',
       queue: taskQueue,
       input: {
-        modelName: 'as-v1.5-btcusdt-usdm',
-        slots: ['paper-a', 'paper-b'],
+        challenger: 'as-v1.5-btcusdt-usdm@2',
+        challengerSlots: ['paper-b'],
+        championSlots: ['paper-a'],
         by: 'alice',
         reason: 'drawdown',
       },
+    });
+    // The workflow accepts what the command sends (its own input schema).
+    expect(rollbackStepInputSchema.parse(started.input)).toMatchObject({
+      challenger: 'as-v1.5-btcusdt-usdm@2',
+      challengerSlots: ['paper-b'],
+      championSlots: ['paper-a'],
+      applyTimeoutMs: 60_000,
     });
   });
 
@@ -89,10 +101,17 @@ describe('mmflow rollback / promote', () => {
     expect(run.code).toBe(0);
     const out = run.lastJson as { workflowId: string };
     expect(out.workflowId).toMatch(/^promote-as-v1@3-\d+$/);
-    expect(await startedAndTerminate(out.workflowId)).toEqual({
+    const started = await startedAndTerminate(out.workflowId);
+    expect(started).toEqual({
       type: 'promoteWorkflow',
       queue: taskQueue,
       input: { challenger: 'as-v1@3', by: 'bob', reason: 'canary ok', approval: 'given' },
+    });
+    // The workflow accepts what the command sends (its own input schema).
+    expect(promoteStepInputSchema.parse(started.input)).toMatchObject({
+      challenger: 'as-v1@3',
+      approval: 'given',
+      by: 'bob',
     });
   });
 
@@ -103,10 +122,11 @@ describe('mmflow rollback / promote', () => {
     expect(promote.stderr).toContain('mmflow promote: --model: a version id NAME@N');
     expect(promote.stderr).toContain('mmflow promote: --reason: must not be empty');
     const rollback = await runCli(
-      ['rollback', '--model', 'm', '--by', 'a', '--reason', 'b', '--slots', 'ok,bad slot'],
+      ['rollback', '--model', 'm', '--by', 'a', '--reason', 'b', '--challenger-slots', 'ok,bad slot'],
       env(),
     );
     expect(rollback.code).toBe(2);
-    expect(rollback.stderr).toContain('mmflow rollback: --slots[1]: letters, digits');
+    expect(rollback.stderr).toContain('mmflow rollback: --model: a version id NAME@N');
+    expect(rollback.stderr).toContain('mmflow rollback: --challenger-slots[1]: letters, digits');
   });
 });

@@ -10,7 +10,7 @@
  */
 import type { WorkflowHandle } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getSlot } from '../../db/repositories/deployments.ts';
+import { getSlot, setDesired } from '../../db/repositories/deployments.ts';
 import { listEvidence } from '../../db/repositories/model-evidence.ts';
 import { changeStatus, modelHistory } from '../../db/repositories/model-history.ts';
 import { getModelVersion } from '../../db/repositories/models.ts';
@@ -377,6 +377,54 @@ describe('promote and rollback', () => {
         ],
         [s.champion, 'retired', 'champion', 'ops-frank', 'post-promotion drawdown'],
       ]);
+    });
+  });
+
+  it('a rollback started with no slot named (Web UI, mmflow rollback) finds the affected slots', async () => {
+    const s = await setUp(h.db, 'noslots');
+    await changeStatus(h.db, { versionId: s.challenger, to: 'challenger', by: 'test', reason: 'set up' });
+    // Mid-canary: the challenger pinned at 25 %, the champion follower at 75 %.
+    await setDesired(
+      h.db,
+      s.challengerSlot,
+      { model: s.challenger, capitalFraction: 0.25, riskState: 'active' },
+      { by: 'test', reason: 'canary step' },
+    );
+    await setDesired(
+      h.db,
+      s.championSlot,
+      { model: 'champion', capitalFraction: 0.75, riskState: 'active' },
+      { by: 'test', reason: 'canary step' },
+    );
+    await withEngines(h.db, s, {}, async () => {
+      const result = await h.client.workflow.execute(rollbackWorkflow, {
+        args: [{ challenger: s.challenger, applyTimeout: '20s', by: 'ops-ida', reason: 'pager: drawdown' }],
+        taskQueue: h.taskQueue,
+        workflowId: uniqueId('rollback-noslots'),
+      });
+      expect(result).toMatchObject({
+        rolledBack: s.challenger,
+        champion: s.champion,
+        restoredPrevious: false,
+      });
+      expect((await getSlot(h.db, s.challengerSlot))?.applied).toMatchObject({
+        version: s.challenger,
+        capitalFraction: 0,
+        riskState: 'halted',
+      });
+      expect((await getSlot(h.db, s.championSlot))?.applied).toMatchObject({
+        version: s.champion,
+        capitalFraction: 1,
+        riskState: 'active',
+      });
+      expect((await getModelVersion(h.db, s.challenger))?.status).toBe('retired');
+      const last = (await modelHistory(h.db, s.name)).at(-1);
+      expect(last).toMatchObject({
+        versionId: s.challenger,
+        to: 'retired',
+        by: 'ops-ida',
+        reason: 'pager: drawdown',
+      });
     });
   });
 });

@@ -7,8 +7,9 @@
  * change carries who and why and an idempotency key `${workflowId}/<step>`.
  *
  * Starts from the Web UI (`rollbackWorkflow`, task queue mmflow, input
- * `{"challenger": "NAME@N", "challengerSlots": ["paper-b"], "championSlots": ["paper-a"], "by": "alice", "reason": "drawdown"}`),
- * from `mmflow rollback`, and as a child of the canary and the A/B test.
+ * `{"challenger": "NAME@N", "challengerSlots": ["paper-b"], "championSlots": ["paper-a"], "by": "alice", "reason": "drawdown"}`;
+ * with no slots named, every slot of the model that quotes NAME@N and every champion follower — the
+ * `affectedSlots` activity), from `mmflow rollback`, and as a child of the canary and the A/B test.
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
@@ -44,9 +45,16 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   ]);
   const acts = promotionActivities();
 
+  // 0. No slot named (the Web UI, `mmflow rollback` without slots): every slot of the model that
+  // quotes the version, and every champion follower.
+  const named = input.challengerSlots.length > 0 || input.championSlots.length > 0;
+  const { challengerSlots, championSlots } = named
+    ? input
+    : await acts.affectedSlots({ versionId: challenger });
+
   // 1. The challenger quotes nothing, before anything else changes.
   const pulled = await applySlots(
-    input.challengerSlots.map((slotId) => ({
+    challengerSlots.map((slotId) => ({
       slotId,
       desired: { model: challenger, capitalFraction: 0, riskState: 'halted' as const },
     })),
@@ -89,14 +97,14 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     ? await acts.touchAliasFollowers({ modelName, ...actor, ...runRef() })
     : { slots: [] };
   const restored = await applySlots(
-    input.championSlots.map((slotId) => ({
+    championSlots.map((slotId) => ({
       slotId,
       desired: { model: 'champion', capitalFraction: input.championFraction, riskState: 'active' as const },
     })),
     actor,
     applyTimeoutMs,
   );
-  const others = touched.slots.filter((s) => !input.championSlots.includes(s.slotId));
+  const others = touched.slots.filter((s) => !championSlots.includes(s.slotId));
   const followers = await awaitRevisions(others, applyTimeoutMs);
   const slots = [...pulled, ...restored, ...followers];
 
