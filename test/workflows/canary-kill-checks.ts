@@ -39,7 +39,12 @@ export async function readRows(db: Pool, s: Setup): Promise<RunRows> {
        FROM deployment_changes WHERE deployment_id = ANY($1) ORDER BY deployment_id, revision`,
     [[s.championSlot, s.challengerSlot]],
   );
-  const evidence = await db.query<{ kind: string; key: string | null; step: number | null; f: number | null }>(
+  const evidence = await db.query<{
+    kind: string;
+    key: string | null;
+    step: number | null;
+    f: number | null;
+  }>(
     `SELECT kind, idempotency_key AS key, (payload->>'step')::int AS step, (payload->>'fraction')::float8 AS f
        FROM model_evidence WHERE version_id = $1 ORDER BY id`,
     [s.challenger],
@@ -104,7 +109,10 @@ export function expectedGood(s: Setup, canaryId: string, promoteId: string): Run
       ['promotion', `${promoteId}/evidence`, null, null],
     ],
     slots: {
-      [s.championSlot]: { applied: [championChanges.length, s.challenger, 1, 'active'], desired: championChanges.length },
+      [s.championSlot]: {
+        applied: [championChanges.length, s.challenger, 1, 'active'],
+        desired: championChanges.length,
+      },
       [s.challengerSlot]: {
         applied: [challengerChanges.length, s.challenger, 0, 'halted'],
         desired: challengerChanges.length,
@@ -140,7 +148,10 @@ export function expectedBad(s: Setup, canaryId: string): RunRows {
     changes: { [s.championSlot]: championChanges, [s.challengerSlot]: challengerChanges },
     evidence: [['rollback', `${canaryId}.rollback/evidence`, null, null]],
     slots: {
-      [s.championSlot]: { applied: [championChanges.length, s.champion, 1, 'active'], desired: championChanges.length },
+      [s.championSlot]: {
+        applied: [championChanges.length, s.champion, 1, 'active'],
+        desired: championChanges.length,
+      },
       [s.challengerSlot]: {
         applied: [challengerChanges.length, s.challenger, 0, 'halted'],
         desired: challengerChanges.length,
