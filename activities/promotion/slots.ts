@@ -240,8 +240,9 @@ export type AffectedSlotsInput = z.input<typeof AffectedSlotsInputSchema>;
 
 /**
  * The slots a rollback of `versionId` must change when its caller named none: those that quote the
- * version (pinned to it, or following `challenger` while it is the challenger) and those that follow
- * `champion` (to be put back at full capital). Slots of other model names are never touched.
+ * version (pinned to it, or following `challenger` while it is the challenger) and the active champion
+ * followers with capital (to be put back at full capital; a parked follower — halted or at capital 0 —
+ * stays parked). Slots of other model names are never touched.
  * @returns slot ids, sorted
  * @throws PermanentError `PROMOTION_INVALID_INPUT`; the repositories' `DB_*` errors
  */
@@ -258,6 +259,12 @@ export async function affectedSlots(
     s.desired.model === versionId || (isChallenger && s.desired.model === 'challenger');
   return {
     challengerSlots: slots.filter(quotesIt).map((s) => s.id),
-    championSlots: slots.filter((s) => s.desired.model === 'champion').map((s) => s.id),
+    // A parked follower (halted or at capital 0, e.g. the challenger arm after a promotion) stays parked.
+    championSlots: slots
+      .filter(
+        (s) =>
+          s.desired.model === 'champion' && s.desired.riskState === 'active' && s.desired.capitalFraction > 0,
+      )
+      .map((s) => s.id),
   };
 }

@@ -294,12 +294,17 @@ describe('affectedSlots', () => {
         mode: 'paper',
         modelName,
       }) as const;
-    const make = async (id: string, model: string, modelName = name): Promise<string> => {
+    const make = async (
+      id: string,
+      model: string,
+      modelName = name,
+      capitalFraction = 1,
+    ): Promise<string> => {
       const slotId = `${name}-${id}`;
       await createSlot(
         db,
         spec(slotId, modelName),
-        { model, capitalFraction: 1, riskState: 'active' },
+        { model, capitalFraction, riskState: 'active' },
         't',
         'r',
       );
@@ -310,6 +315,7 @@ describe('affectedSlots', () => {
     const c = await make('c', 'challenger');
     const d = await make('d', `${name}@1`);
     await make('e', 'champion', `${name}-other`);
+    await make('f', 'champion', name, 0); // parked: stays parked
     expect(await affectedSlots(deps(), { versionId: `${name}@2` })).toEqual({
       challengerSlots: [b, c],
       championSlots: [a],

@@ -23,6 +23,7 @@ const ALL_MIGRATIONS = [
   '0012_fill-trade-id',
   '0013_promotion',
   '0014_slot-apply-error',
+  '0015_status-history-backfill',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */

@@ -5,6 +5,8 @@
  * so the figures are exact.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../core/errors.ts';
@@ -22,6 +24,7 @@ import {
   setStatus,
   type ModelVersion,
 } from '../../db/repositories/models.ts';
+import { repoRoot } from '../../app/paths.ts';
 import { testServices } from '../setup/services.ts';
 
 let pool: Pool;
@@ -269,5 +272,63 @@ describe('evidence', () => {
     const reused = await rejection(addEvidence(pool, { ...gate, kind: 'ab-test', idempotencyKey: key }));
     expect(reused.code).toBe('IDEMPOTENCY_KEY_CONFLICT');
     expect(await listEvidence(pool, v1)).toHaveLength(2);
+  });
+});
+
+describe('migration 0015: statuses set before the history began', () => {
+  it('back-fills one row per version so championAt sees them, once', async () => {
+    const name = unique('backfill');
+    for (const version of [1, 2, 3])
+      await registerModelVersion(pool, { name, version, kind: 'avellaneda-stoikov', params: {} });
+    const at = (iso: string) => new Date(iso).getTime();
+    // As before 0013: statuses written without history rows (v1 champion, v2 challenger, v3 candidate).
+    await pool.query(
+      `UPDATE model_versions SET status = 'champion', created_at = '2026-01-01T00:00:00Z', updated_at = '2026-01-01T00:00:00Z' WHERE id = $1`,
+      [`${name}@1`],
+    );
+    await pool.query(
+      `UPDATE model_versions SET status = 'challenger', updated_at = '2026-02-01T00:00:00Z' WHERE id = $1`,
+      [`${name}@2`],
+    );
+    expect(await championAt(pool, name, at('2026-03-01T00:00:00Z'))).toBeUndefined();
+    const upSql = readFileSync(
+      resolve(repoRoot, 'infra/migrations/0015_status-history-backfill.sql'),
+      'utf8',
+    ).split('-- Down Migration')[0]!;
+    await pool.query(upSql);
+    await pool.query(upSql); // idempotent
+    const rows = (await modelHistory(pool, name)).map((r) => [r.versionId, r.from, r.to, r.atMs, r.by]);
+    expect(rows).toEqual([
+      [`${name}@1`, 'candidate', 'champion', at('2026-01-01T00:00:00Z'), 'migration 0015'],
+      [`${name}@2`, 'candidate', 'challenger', at('2026-02-01T00:00:00Z'), 'migration 0015'],
+    ]);
+    expect(await championAt(pool, name, at('2025-12-31T00:00:00Z'))).toBeUndefined();
+    expect(await championAt(pool, name, at('2026-03-01T00:00:00Z'))).toBe(`${name}@1`);
+  });
+
+  it('back-fills the starting status of a version whose first row is not from candidate', async () => {
+    const name = unique('backfill2');
+    const at = (iso: string) => new Date(iso).getTime();
+    for (const version of [1, 2])
+      await registerModelVersion(pool, { name, version, kind: 'avellaneda-stoikov', params: {} });
+    await pool.query(
+      `UPDATE model_versions SET status = 'champion', created_at = '2026-01-01T00:00:00Z' WHERE id = $1`,
+      [`${name}@1`],
+    );
+    // After 0013, v2 replaces v1: v1's first row starts from champion.
+    await changeStatus(pool, {
+      versionId: `${name}@2`,
+      to: 'champion',
+      by: 'ops',
+      reason: 'promoted',
+      atMs: at('2026-02-01T00:00:00Z'),
+    });
+    const upSql = readFileSync(
+      resolve(repoRoot, 'infra/migrations/0015_status-history-backfill.sql'),
+      'utf8',
+    ).split('-- Down Migration')[0]!;
+    await pool.query(upSql);
+    expect(await championAt(pool, name, at('2026-01-15T00:00:00Z'))).toBe(`${name}@1`);
+    expect(await championAt(pool, name, at('2026-02-15T00:00:00Z'))).toBe(`${name}@2`);
   });
 });
