@@ -53,7 +53,9 @@ export const guardrailsSchema = z.strictObject({
 /** The declared test of an A/B decision (core/promotion/compare.ts). */
 export const comparisonSchema = z.strictObject({
   metric: z.enum(['netPnlQuote', 'markout1sQuote']).default('netPnlQuote'),
-  test: z.enum(['bootstrap', 'welch', 'wilcoxon']).default('bootstrap'),
+  /** core/promotion/compare.ts `TEST_KINDS` (not imported: it loads a CommonJS statistics package the
+   * workflow bundle must not carry; test/pipeline-dsl/promotion-steps.test.ts keeps the two equal). */
+  test: z.enum(['bootstrap', 'welch', 'paired-t', 'wilcoxon']).default('bootstrap'),
   /** Two-sided level of the interval of the mean difference. */
   alpha: z.number().gt(0).lt(0.5).default(0.05),
   /** Fewer intervals than this → `insufficient-data`. */

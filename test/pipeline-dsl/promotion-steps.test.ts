@@ -4,6 +4,7 @@
  * issue's defaults (canary 1 → 5 → 10 → 25 → 100 %, breach window 15 min) with durations in ms; the
  * parsed input round-trips to the workflow input; bad inputs are refused naming the field.
  */
+import { TEST_KINDS } from '../../core/promotion/compare.ts';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { repoRoot } from '../../app/paths.ts';
@@ -16,6 +17,7 @@ import {
   abTestStepInputSchema,
   canaryInputOf,
   canaryStepInputSchema,
+  comparisonSchema,
   modelNameOf,
   promoteInputOf,
   promoteStepInputSchema,
@@ -188,5 +190,11 @@ describe('promotion step schemas', () => {
 
   it('modelNameOf strips the version', () => {
     expect(modelNameOf('as-v1.5-btcusdt-usdm@12')).toBe('as-v1.5-btcusdt-usdm');
+  });
+});
+
+describe('the declared A/B test', () => {
+  it('accepts exactly the tests core/promotion/compare.ts implements', () => {
+    expect(comparisonSchema.shape.test.unwrap().options).toEqual([...TEST_KINDS]);
   });
 });
