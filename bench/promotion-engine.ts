@@ -11,7 +11,6 @@
  */
 import { Client, type Pool } from 'pg';
 import { stateDir } from '../app/paths.ts';
-import type { Clock } from '../core/ports.ts';
 import { createPool } from '../db/pool.ts';
 import { migrateUp } from '../db/migrate.ts';
 import type { AccountSpec } from '../exchange-sim/accounts-config.ts';
@@ -21,18 +20,8 @@ import { silentLog, type Log } from '../infra/log.ts';
 import { parseEngineConfig } from '../native/config.ts';
 import { runQuotingEngine, type EngineRunSummary } from '../native/engine-process.ts';
 import { loadSlotBinding } from '../native/slot/slot-config.ts';
+import { ScaledClock } from '../native/system-clock.ts';
 
-/** A clock running `speed` × wall time from `originUs` (Unix µs), so the engine sees the session's pace. */
-export class ScaledClock implements Clock {
-  private readonly wall0Ms = performance.now();
-  constructor(
-    private readonly originUs: number,
-    private readonly speed: number,
-  ) {}
-  nowUs(): number {
-    return this.originUs + Math.round((performance.now() - this.wall0Ms) * 1000 * this.speed);
-  }
-}
 
 /** The benchmark's database. */
 export interface BenchDatabase {

@@ -24,3 +24,20 @@ export const systemSleep: Sleeper = async (ms, signal) => {
     if (!(err instanceof Error && err.name === 'AbortError')) throw err;
   }
 };
+
+/**
+ * A clock running `speed` × wall time from `originUs` (Unix epoch µs): an engine driven by a simulator
+ * that replays a recorded session at `speed` × its pace (tests, benchmarks) then sees the session's own
+ * pace — its signal windows, equity sampling and risk windows match a backtest of the session.
+ * @param speed > 0, × recorded pace
+ */
+export class ScaledClock implements Clock {
+  private readonly wall0Ms = performance.now();
+  constructor(
+    private readonly originUs: number,
+    private readonly speed: number,
+  ) {}
+  nowUs(): number {
+    return this.originUs + Math.round((performance.now() - this.wall0Ms) * 1000 * this.speed);
+  }
+}

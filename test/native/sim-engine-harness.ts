@@ -10,29 +10,20 @@
  */
 import type { Pool } from 'pg';
 import { runBacktest, type BacktestReport } from '../../core/backtest/backtester.ts';
-import type { Clock } from '../../core/ports.ts';
 import type { ModelParams } from '../../core/quoting/model-params.ts';
 import { registerModelVersion } from '../../db/repositories/models.ts';
 import type { AccountSpec } from '../../exchange-sim/accounts-config.ts';
 import { startExchangeSimulator, type ExchangeSim } from '../../exchange-sim/simulator.ts';
 import type { Log } from '../../infra/log.ts';
 import { parseEngineConfig, type EngineConfig } from '../../native/config.ts';
+import { ScaledClock } from '../../native/system-clock.ts';
 import { runQuotingEngine, type EngineRunSummary } from '../../native/engine-process.ts';
 import { listSessions, loadSessionEvents } from '../../venues/binance/recorded.ts';
 import { instrumentForSession } from '../../venues/instruments.ts';
 import { DATA } from '../exchange-sim/helpers.ts';
 
-/** A clock running `speed` × wall time from `originUs` (µs). */
-export class ScaledClock implements Clock {
-  private readonly wall0Ms = performance.now();
-  constructor(
-    private readonly originUs: number,
-    private readonly speed: number,
-  ) {}
-  nowUs(): number {
-    return this.originUs + Math.round((performance.now() - this.wall0Ms) * 1000 * this.speed);
-  }
-}
+/** Re-exported for the tests that drive an engine against the simulator. */
+export { ScaledClock };
 
 /** A log that keeps every record as one JSON line (for scans and failure messages). */
 export function capturingLog(): { readonly log: Log; readonly lines: string[] } {
