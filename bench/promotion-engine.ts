@@ -22,7 +22,6 @@ import { runQuotingEngine, type EngineRunSummary } from '../native/engine-proces
 import { loadSlotBinding } from '../native/slot/slot-config.ts';
 import { ScaledClock } from '../native/system-clock.ts';
 
-
 /** The benchmark's database. */
 export interface BenchDatabase {
   readonly url: string;
