@@ -17,6 +17,9 @@
  * first with native/slot/slot-config.ts `loadSlotBinding`, passed as `slot` to {@link parseEngineConfig});
  * `--model` is refused with a slot. MMFLOW_SLOT_POLL_MS (default 1000) and MMFLOW_SLOT_LISTEN (1/0,
  * default 1) tune how the engine learns of changes.
+ *
+ * Store outage (docs/adr/0018-engine-store-outage.md): MMFLOW_STORE_OUTAGE_HALT_MS (default 60000):
+ * quotes are pulled once PostgreSQL has been unreachable this long; rows stay buffered and retried.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -89,6 +92,8 @@ export interface EngineConfig {
   readonly killPollMs: number;
   /** Stale-feed watchdog: quotes are pulled when no depth arrived for this long, wall ms (paper/live). */
   readonly staleFeedMs: number;
+  /** Store outage: quotes are pulled once the run store has failed transiently this long, wall ms (docs/adr/0018-engine-store-outage.md). */
+  readonly storeOutageHaltMs: number;
   /** Periodic REST re-snapshot of the live book, wall ms; 0 = never (docs/adr/0013-live-book-feed.md). */
   readonly resnapshotMs: number;
   /**
@@ -203,6 +208,7 @@ const schema = z.object({
     .optional(),
   killPollMs: z.coerce.number().int().min(50).max(60_000),
   staleFeedMs: z.coerce.number().int().min(500).max(600_000),
+  storeOutageHaltMs: z.coerce.number().int().min(100).max(86_400_000),
   resnapshotMs: z.coerce.number().int().min(0).max(86_400_000),
   exchangeUrl: z
     .string()
@@ -241,6 +247,7 @@ const SOURCES: Record<SchemaField, string> = {
   engineId: 'MMFLOW_ENGINE_ID',
   killPollMs: 'MMFLOW_KILL_POLL_MS',
   staleFeedMs: 'MMFLOW_STALE_FEED_MS',
+  storeOutageHaltMs: 'MMFLOW_STORE_OUTAGE_HALT_MS',
   resnapshotMs: 'MMFLOW_RESNAPSHOT_MS',
   exchangeUrl: '--exchange-url / MMFLOW_EXCHANGE_URL',
   reconcileIntervalMs: '--reconcile-interval-ms / MMFLOW_RECONCILE_INTERVAL_MS',
@@ -303,6 +310,7 @@ export function parseEngineConfig(
     engineId: pick(cli.engineId, 'MMFLOW_ENGINE_ID'),
     killPollMs: pick(cli.killPollMs, 'MMFLOW_KILL_POLL_MS') ?? 1_000,
     staleFeedMs: pick(undefined, 'MMFLOW_STALE_FEED_MS') ?? 5_000,
+    storeOutageHaltMs: pick(undefined, 'MMFLOW_STORE_OUTAGE_HALT_MS') ?? 60_000,
     resnapshotMs: pick(undefined, 'MMFLOW_RESNAPSHOT_MS') ?? 900_000,
     exchangeUrl: pick(cli.exchangeUrl, 'MMFLOW_EXCHANGE_URL'),
     reconcileIntervalMs: pick(cli.reconcileIntervalMs, 'MMFLOW_RECONCILE_INTERVAL_MS') ?? 5_000,
@@ -357,6 +365,7 @@ export function parseEngineConfig(
     killToken: readKillToken(env, readSecretFile),
     killPollMs: c.killPollMs,
     staleFeedMs: c.staleFeedMs,
+    storeOutageHaltMs: c.storeOutageHaltMs,
     resnapshotMs: c.resnapshotMs,
     exchangeUrl: c.exchangeUrl,
     reconcileIntervalMs: c.reconcileIntervalMs,

@@ -43,14 +43,20 @@
  * engine's risk gate is suspended with reason `stale-feed` and every quote is cancelled, until depth
  * flows again.
  *
- * Failure: a malformed event (the book's invariant violation) or a failed DB write stops the loop;
+ * Store outage (docs/adr/0018-engine-store-outage.md): a transient DB failure never stops the loop.
+ * Rows stay buffered (in order) and are retried with backoff; the loop no longer waits on flushes;
+ * beyond `config.storeOutageHaltMs` or `MAX_BUFFERED_ROWS` the risk gate halts with reason
+ * `store-unavailable` (every quote cancelled) until the buffer is written. Risk events and the run
+ * row's end are retried the same way; /metrics and /healthz show the outage.
+ *
+ * Failure: a malformed event (the book's invariant violation) or a permanent DB error stops the loop;
  * quotes are pulled first, then the run is marked failed (`runStatus: 'failed'`) and the promise
  * rejects with the original error. KPIs are those of the last processed event (the pull is shutdown, not strategy,
  * so a replay's KPIs equal `runBacktest`'s on the same events).
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { isMmflowError } from '../core/errors.ts';
+import { isMmflowError, TransientError } from '../core/errors.ts';
 import type { EngineCounters, QuotingEngine } from '../core/engine/quoting-engine.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
@@ -64,14 +70,9 @@ import { startHttpServer, type EngineHttpServer, type HealthReport } from './htt
 import { createEngineMetrics, EngineMetricsSync, type EngineMetrics, type EngineTotals } from './metrics.ts';
 import { PgRiskStore, PgRunStore } from './pg-run-store.ts';
 import { RunRecorder } from './run-recorder.ts';
-import {
-  RowFlusher,
-  type EngineRunStatus,
-  type RiskStore,
-  type RowsWritten,
-  type RunStore,
-} from './run-store.ts';
-import type { RiskEventRecord } from '../db/repositories/risk-state.ts';
+import type { EngineRunStatus, RiskStore, RowsWritten, RunStore } from './run-store.ts';
+import { retryTransient, RowFlusher } from './row-flusher.ts';
+import type { LatchChange, RiskEventRecord } from '../db/repositories/risk-state.ts';
 import { LATCHED_REASONS } from '../core/risk/risk-state.ts';
 import { combineRiskLimits, NO_RISK_LIMITS } from '../core/risk/risk-limits.ts';
 import { systemSleep } from './system-clock.ts';
@@ -86,6 +87,14 @@ import { SlotRunner } from './slot/slot-runner.ts';
 
 /** Flush as soon as this many rows are pending, whatever the interval. */
 const MAX_PENDING_ROWS = 5_000;
+// --- store outage (docs/adr/0018-engine-store-outage.md) ---
+/** Rows buffered (an outage, or a store that cannot keep up) beyond which quotes are pulled (≈ 100-200 MB). */
+const MAX_BUFFERED_ROWS = 500_000;
+/** Shutdown waits this long for an unavailable store (final rows, the run row's end), wall ms. */
+const SHUTDOWN_STORE_DEADLINE_MS = 30_000;
+/** The loop waits at most this long for a flush (backpressure), wall ms; an older write is hung. */
+const STALL_MS = 1_000;
+// --- end of store outage ---
 /** In fast replay, yield to the event loop (HTTP, timers) at least this often, wall µs. */
 const YIELD_EVERY_US = 20_000;
 /** How often the stale-feed watchdog looks at the feed, wall ms. */
@@ -303,7 +312,10 @@ class EngineRunner {
       timer.unref();
       const killPoll = setInterval(() => risk.poll(), config.killPollMs);
       killPoll.unref();
-      const feedWatch = setInterval(() => this.watchFeed(runtime), FEED_WATCH_MS);
+      const feedWatch = setInterval(() => {
+        this.watchFeed(runtime);
+        this.watchStore(runtime); // store outage (docs/adr/0018-engine-store-outage.md)
+      }, FEED_WATCH_MS);
       feedWatch.unref();
       const reconciler = this.reconciler;
       const reconcilePoll =
@@ -332,6 +344,21 @@ class EngineRunner {
     if (silenceMs === undefined) return;
     const limitMs = this.config.staleFeedMs;
     runtime.driver.engine.setFeedStale(silenceMs > limitMs, silenceMs, limitMs);
+    this.risk?.drain();
+  }
+
+  /**
+   * Store watchdog (docs/adr/0018-engine-store-outage.md): halts quoting (`store-unavailable`) once the
+   * store's outage outlasts `storeOutageHaltMs` or the buffer reaches `MAX_BUFFERED_ROWS`; lifts it
+   * once the buffered rows are written.
+   */
+  private watchStore(runtime: Runtime): void {
+    if (this.lifecycle !== 'running') return;
+    const f = this.flusher;
+    const outageMs = f.unavailableMs(); // a hung write counts from its start
+    const limitMs = this.config.storeOutageHaltMs;
+    const halt = outageMs > limitMs || f.bufferedRows >= MAX_BUFFERED_ROWS;
+    runtime.driver.engine.setStoreUnavailable(halt, Math.round(outageMs), limitMs);
     this.risk?.drain();
   }
 
@@ -406,7 +433,15 @@ class EngineRunner {
         wasOutOfSync = outOfSync;
         const asyncFailure = runtime.asyncFailure() ?? this.flusher.failure;
         if (asyncFailure !== undefined) throw asyncFailure;
-        if (this.recorder.pendingRows >= MAX_PENDING_ROWS) await this.flusher.flush();
+        // Backpressure on a healthy store only, bounded: during an outage or a hung write the loop
+        // keeps stepping (ADR 0018).
+        const f = this.flusher;
+        if (
+          this.recorder.pendingRows >= MAX_PENDING_ROWS &&
+          f.outage === undefined &&
+          f.writeAgeMs() < STALL_MS
+        )
+          await f.flushWithin(STALL_MS);
         if (this.feedAbort.signal.aborted) break;
         if (clock.nowUs() - lastYieldUs >= YIELD_EVERY_US) {
           await yieldToEventLoop();
@@ -457,14 +492,19 @@ class EngineRunner {
       log.warn({ runId, err: errorFields(err) }, 'closing the exchange client failed');
     }
     try {
-      await this.flusher.flush();
+      await this.flusher.close(SHUTDOWN_STORE_DEADLINE_MS); // waits through an outage, bounded (ADR 0018)
     } catch (err) {
       failure ??= err;
     }
+    await this.risk?.settle(); // risk events an outage held back, now the store answered (ADR 0018)
     const status: EngineRunStatus = failure !== undefined ? 'failed' : aborted ? 'aborted' : 'completed';
     try {
       const error = failure === undefined ? undefined : describe(failure);
-      await this.store.finishRun(runId, { status, endedAtMs: this.endedAtMs(), kpis, error });
+      const end = { status, endedAtMs: this.endedAtMs(), kpis, error };
+      await retryTransient(() => this.store.finishRun(runId, end), {
+        deadlineMs: SHUTDOWN_STORE_DEADLINE_MS,
+        sleep: this.sleep,
+      });
     } catch (err) {
       log.error({ runId, err: errorFields(err) }, 'recording the end of the run failed');
       failure ??= err;
@@ -540,7 +580,26 @@ class EngineRunner {
         engineId: this.config.engineId,
         riskState: engine.risk.state,
         riskReason: engine.risk.reason,
+        store: this.storeHealth(),
       },
+    };
+  }
+
+  /** The run store's state for /healthz and /metrics (docs/adr/0018-engine-store-outage.md). */
+  private storeHealth(): {
+    outage: boolean;
+    outageMs: number;
+    bufferedRows: number;
+    retries: number;
+    pendingRiskEvents: number;
+  } {
+    const f = this.flusher;
+    return {
+      outage: f.outage !== undefined,
+      outageMs: Math.round(f.outageMs()),
+      bufferedRows: f.bufferedRows,
+      retries: f.retries,
+      pendingRiskEvents: this.risk?.pendingEvents ?? 0,
     };
   }
 
@@ -558,6 +617,7 @@ class EngineRunner {
       workingOrders: engine.workingOrders().length,
       bookSynced: engine.syncState === 'synced',
       riskState: engine.risk.state,
+      store: this.storeHealth(),
     };
   }
 
@@ -590,7 +650,9 @@ interface RiskSupervisorOptions {
 /**
  * The process side of the risk gate: the kill-switch latch (read at start, polled, written by
  * `POST /kill` and by the gate's own latched halts) and the transitions (logged, counted, stored).
- * Store writes are serialised on one chain and never stop the loop: a failed write is logged.
+ * Store writes are serialised on one chain and never stop the loop (docs/adr/0018-engine-store-outage.md):
+ * events and the gate's latch are kept until written; a transient failure is logged once per outage
+ * and retried at the next drain or poll (every `killPollMs`); a permanent one is logged and dropped.
  */
 class RiskSupervisor {
   private seq = 0;
@@ -602,6 +664,14 @@ class RiskSupervisor {
    * us, or when we wrote the latch. An older resume (a previous kill's) never lifts a newer halt.
    */
   private latchedAtMs = Number.POSITIVE_INFINITY;
+  // --- store outage (docs/adr/0018-engine-store-outage.md) ---
+  /** Risk events not yet stored, in seq order. */
+  private readonly unsent: RiskEventRecord[] = [];
+  /** The gate's own latch, not yet stored. */
+  private unsentLatch: LatchChange | undefined;
+  private writing = false;
+  private writeFailing = false;
+  // --- end of store outage ---
 
   constructor(
     private readonly engine: QuotingEngine,
@@ -624,6 +694,7 @@ class RiskSupervisor {
 
   /** One latch read (skipped while one is in flight); kills or resumes the engine to match it. */
   poll(): void {
+    this.writeUnsent(); // retries what a store outage held back
     if (this.polling) return;
     this.polling = true;
     this.store
@@ -665,7 +736,14 @@ class RiskSupervisor {
     this.latchedAtMs = Math.min(this.latchedAtMs, atMs);
     this.engine.kill(`${request.reason} (by ${request.by})`);
     this.drain();
-    await this.store.kill({ engineId: this.opts.engineId, by: request.by, reason: request.reason, atMs });
+    const change = { engineId: this.opts.engineId, by: request.by, reason: request.reason, atMs };
+    try {
+      await this.store.kill(change);
+    } catch (err) {
+      // Store outage (ADR 0018): the halt holds; the latch is written once the store is back.
+      if (err instanceof TransientError) this.unsentLatch = change;
+      throw err;
+    }
   };
 
   /** Logs, counts and queues for storage the gate's transitions since the last call. */
@@ -702,23 +780,64 @@ class RiskSupervisor {
         const atMs = Math.floor(this.opts.wallClock.nowUs() / 1000);
         this.latchedAtMs = Math.min(this.latchedAtMs, atMs);
         const reason = `${t.reason}: ${t.value ?? '?'} beyond ${t.limit ?? '?'}`;
-        this.enqueue('writing the risk latch failed', () =>
-          this.store.kill({ engineId, by: 'risk-gate', reason, atMs }),
-        );
+        this.unsentLatch = { engineId, by: 'risk-gate', reason, atMs };
       }
     }
-    this.enqueue('storing risk events failed', () => this.store.recordRiskEvents(runId, engineId, records));
+    this.unsent.push(...records);
+    this.writeUnsent();
   }
 
-  /** Resolves once every queued write is done (failures are logged, not thrown). */
+  /** Risk events held back by a store outage. */
+  get pendingEvents(): number {
+    return this.unsent.length;
+  }
+
+  /** Tries the held-back writes once more, then resolves once every write is done (never throws). */
   settle(): Promise<void> {
+    this.writeUnsent();
     return this.chain;
   }
 
-  private enqueue(message: string, write: () => Promise<void>): void {
-    const { log, runId, engineId } = this.opts;
+  /** Writes the unsent latch, then the unsent events, on the chain (one writer at a time). */
+  private writeUnsent(): void {
+    if (this.writing || (this.unsent.length === 0 && this.unsentLatch === undefined)) return;
+    this.writing = true;
     this.chain = this.chain
-      .then(write)
-      .catch((err: unknown) => log.error({ runId, engineId, err: errorFields(err) }, message));
+      .then(async () => {
+        for (;;) {
+          const latch = this.unsentLatch;
+          if (latch !== undefined) {
+            await this.attempt('writing the risk latch failed', () => this.store.kill(latch));
+            if (this.unsentLatch === latch) this.unsentLatch = undefined;
+          }
+          const batch = this.unsent.slice();
+          if (batch.length === 0) break;
+          const { runId, engineId } = this.opts;
+          await this.attempt('storing risk events failed', () =>
+            this.store.recordRiskEvents(runId, engineId, batch),
+          );
+          this.unsent.splice(0, batch.length);
+        }
+        this.writeFailing = false;
+      })
+      .catch(() => undefined) // transient: kept, retried at the next drain or poll
+      .finally(() => {
+        this.writing = false;
+      });
+  }
+
+  /** Runs one write; a permanent failure is logged and resolves (the data is dropped), a transient one rethrows. */
+  private async attempt(message: string, write: () => Promise<void>): Promise<void> {
+    const { log, runId, engineId } = this.opts;
+    try {
+      await write();
+    } catch (err) {
+      if (err instanceof TransientError) {
+        if (!this.writeFailing) log.warn({ runId, engineId, retrying: true, err: errorFields(err) }, message);
+        this.writeFailing = true;
+        throw err;
+      }
+      log.error({ runId, engineId, err: errorFields(err) }, message);
+    }
   }
 }

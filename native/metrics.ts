@@ -36,6 +36,12 @@ export interface EngineMetrics {
   readonly riskTransitions: Counter<'from' | 'to' | 'reason'>;
   /** send→ACK latency of accepted places (venue accept time − our send time), µs. */
   readonly ackLatencyUs: Histogram;
+  /** 1 while the run store (PostgreSQL) is failing transiently, else 0 (docs/adr/0018-engine-store-outage.md). */
+  readonly storeOutage: Gauge;
+  /** Row writes retried after a transient store failure. */
+  readonly storeRetries: Counter;
+  /** Rows recorded but not yet in the store. */
+  readonly storeBufferedRows: Gauge;
 }
 
 /**
@@ -86,6 +92,12 @@ export function createEngineMetrics(labels: Readonly<Record<string, string>>): E
       buckets: Array.from({ length: 11 }, (_, i) => 1000 * 2 ** i),
       registers,
     }),
+    storeOutage: gauge(
+      'store_outage',
+      '1 while the run store is failing transiently (rows buffered), else 0.',
+    ),
+    storeRetries: counter('store_retries_total', 'Row writes retried after a transient store failure.'),
+    storeBufferedRows: gauge('store_buffered_rows', 'Rows recorded but not yet written to the store.'),
   };
 }
 
@@ -101,6 +113,13 @@ export interface EngineTotals {
   readonly workingOrders: number;
   readonly bookSynced: boolean;
   readonly riskState: RiskState;
+  /** The run store's state (absent: not tracked, the store gauges are left alone). */
+  readonly store?: {
+    readonly outage: boolean;
+    /** Monotone. */
+    readonly retries: number;
+    readonly bufferedRows: number;
+  };
 }
 
 /**
@@ -110,6 +129,7 @@ export interface EngineTotals {
 export class EngineMetricsSync {
   private readonly metrics: EngineMetrics;
   private last = { events: 0, quotes: 0, fills: 0, cancels: 0, resyncs: 0 };
+  private storeRetries = 0;
 
   constructor(metrics: EngineMetrics) {
     this.metrics = metrics;
@@ -138,5 +158,12 @@ export class EngineMetricsSync {
     m.workingOrders.set(totals.workingOrders);
     m.bookSynced.set(totals.bookSynced ? 1 : 0);
     for (const state of RISK_STATES) m.riskState.set({ state }, state === totals.riskState ? 1 : 0);
+    const store = totals.store;
+    if (store !== undefined) {
+      inc(m.storeRetries, store.retries, this.storeRetries);
+      this.storeRetries = Math.max(store.retries, this.storeRetries);
+      m.storeOutage.set(store.outage ? 1 : 0);
+      m.storeBufferedRows.set(store.bufferedRows);
+    }
   }
 }

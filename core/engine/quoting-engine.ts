@@ -184,6 +184,7 @@ export class QuotingEngine {
   /** The bookTicker cross-check; undefined when `checkBookTicker` is false. */
   private readonly tickerCheck: BookTickerCheck | undefined;
   private feedStale = false;
+  private storeUnavailable = false;
   // The model's parts, replaced by `swapModel` (the rest of the engine stays).
   private quoter: Quoter;
   private params: EngineParams;
@@ -331,6 +332,24 @@ export class QuotingEngine {
     const nowUs = this.opts.clock.nowUs();
     this.risk.setFeedStale(nowUs, stale, silenceMs, limitMs);
     if (!stale) return;
+    this.dirty = true;
+    this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
+  }
+
+  /**
+   * Store watchdog input (docs/adr/0018-engine-store-outage.md), like {@link setFeedStale}: on the
+   * transition to unavailable the risk gate halts with reason `store-unavailable` and every working
+   * order is cancelled now; on the transition back the suspension is lifted. Repeated calls with the
+   * same value do nothing.
+   * @param outageMs how long the store has been failing, ms; @param limitMs the limit, ms (both only
+   *   recorded in the risk transition).
+   */
+  setStoreUnavailable(unavailable: boolean, outageMs = 0, limitMs = 0): void {
+    if (unavailable === this.storeUnavailable) return;
+    this.storeUnavailable = unavailable;
+    const nowUs = this.opts.clock.nowUs();
+    this.risk.setStoreUnavailable(nowUs, unavailable, outageMs, limitMs);
+    if (!unavailable) return;
     this.dirty = true;
     this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
   }

@@ -5,7 +5,7 @@
  *
  * State = the condition of highest priority that holds:
  *   latched halt (kill > daily-loss > drawdown) > suspension (reconcile-mismatch of orders > stale-feed >
- *   ack-latency > reject-rate > volatility-spike > thin-book) > reducing (reconcile-mismatch of inventory
+ *   store-unavailable > ack-latency > reject-rate > volatility-spike > thin-book) > reducing (reconcile-mismatch of inventory
  *   > inventory-notional > inventory-soft-limit) > active.
  * Escalation is immediate (on the input that crosses a limit). Suspensions and reducing lift as soon as
  * their condition clears; a latched halt only on `resume`. Every change of (state, reason) is queued as
@@ -58,10 +58,13 @@ const REDUCE_SOFT = 32;
 const RECONCILE_ORDERS = 64;
 const RECONCILE_INVENTORY = 128;
 const SUSPEND_FEED = 256;
+/** The run store is unreachable beyond its limit (docs/adr/0018-engine-store-outage.md). */
+const SUSPEND_STORE = 512;
 
 const FLAG_REASON: readonly (readonly [number, RiskReason, RiskState])[] = [
   [RECONCILE_ORDERS, 'reconcile-mismatch', 'halted'],
   [SUSPEND_FEED, 'stale-feed', 'halted'],
+  [SUSPEND_STORE, 'store-unavailable', 'halted'],
   [SUSPEND_ACK, 'ack-latency', 'halted'],
   [SUSPEND_REJECT, 'reject-rate', 'halted'],
   [SUSPEND_VOL, 'volatility-spike', 'halted'],
@@ -164,7 +167,8 @@ export class RiskGate {
     const sigmaOn = s?.sigmaRatio !== undefined;
     this.sigmaShort = sigmaOn ? ewma(s.sigmaShortWindowMs, s.sigmaSampleIntervalMs) : undefined;
     this.sigmaLong = sigmaOn ? ewma(s.sigmaLongWindowMs, s.sigmaSampleIntervalMs) : undefined;
-    this.flags &= SUSPEND_FEED; // the feed's staleness is an observation, not a limit: kept
+    // The feed's staleness and the store's outage are observations, not limits: kept.
+    this.flags &= SUSPEND_FEED | SUSPEND_STORE;
   }
 
   /**
@@ -309,6 +313,18 @@ export class RiskGate {
    */
   setFeedStale(nowUs: number, stale: boolean, silenceMs = 0, limitMs = 0): void {
     this.setFlag(SUSPEND_FEED, stale, silenceMs, limitMs);
+    this.evaluate(nowUs);
+  }
+
+  /**
+   * Store watchdog input (native/engine-process.ts, docs/adr/0018-engine-store-outage.md): while
+   * `unavailable` the gate is HALTED with reason `store-unavailable`, a suspension lifted by the first
+   * call with `unavailable` false. Kept across `setLimits` (not a limit).
+   * @param nowUs event time, µs. @param outageMs how long the store has been failing, ms (the
+   *   transition's value). @param limitMs the outage limit, ms (the transition's limit).
+   */
+  setStoreUnavailable(nowUs: number, unavailable: boolean, outageMs = 0, limitMs = 0): void {
+    this.setFlag(SUSPEND_STORE, unavailable, outageMs, limitMs);
     this.evaluate(nowUs);
   }
 

@@ -32,6 +32,8 @@ export type RiskReason =
   | 'thin-book'
   /** Suspension: no depth message for `staleFeedMs` (or the stream is down); lifted when depth flows. */
   | 'stale-feed'
+  /** Suspension: the engine's store (PostgreSQL) has been unreachable too long (docs/adr/0018-engine-store-outage.md). */
+  | 'store-unavailable'
   /**
    * Halted (working orders differ) or reducing (inventory differs): the periodic reconciliation found
    * the venue's account and the engine disagreeing on two checks in a row (docs/adr/0015-reconciliation.md).

@@ -12,8 +12,9 @@
  * that do not parse, an ONNX load failure) is logged with its fields, counted in /metrics and recorded
  * on the slot (db/repositories/slot-apply-errors.ts); the engine quotes on with what it applied before. At start, with
  * nothing applied yet, such a failure halts the engine (it never quotes an unacknowledged capital) until
- * a good revision arrives. DB writes are serialised on one chain; a failed write is logged and the
- * next heartbeat / sample retries.
+ * a good revision arrives. DB writes are serialised on one chain; a failed write is logged (a transient
+ * one once per outage, docs/adr/0018-engine-store-outage.md) and the next tick retries the heartbeat,
+ * the queued samples and an acknowledgement (`markApplied`) that has not reached the store.
  *
  * Swap pause: wall µs from the pull (the apply) to the first quoter decision after it, in the
  * histogram `mmflow_engine_slot_swap_pause_us` and the log ("time with no quotes" of the benchmark).
@@ -92,6 +93,10 @@ export class SlotRunner {
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private tickWriting = false;
   private readonly samples = new SampleQueue();
+  /** The acknowledgement of the last applied state while it is not in the store (ADR 0018). */
+  private unacked: Parameters<typeof markApplied>[2] | undefined;
+  /** True from a transient write failure to the next successful write (logs once per outage). */
+  private writeFailing = false;
   private readonly applier: SlotApplier;
   private readonly follower: SlotFollower;
   private readonly nowMs: () => number;
@@ -287,16 +292,28 @@ export class SlotRunner {
       'slot state applied',
     );
     const atMs = Math.floor(this.nowMs());
-    this.enqueue('acknowledging the slot state failed', () =>
-      markApplied(o.db, o.slotId, {
-        revision: p.revision,
-        version: p.versionId,
-        capitalFraction: p.capitalFraction,
-        riskState: p.riskState,
-        engineRunId: o.engineRunId,
-        atMs,
-      }),
-    );
+    this.unacked = {
+      revision: p.revision,
+      version: p.versionId,
+      capitalFraction: p.capitalFraction,
+      riskState: p.riskState,
+      engineRunId: o.engineRunId,
+      atMs,
+    };
+    this.enqueue('acknowledging the slot state failed', () => this.ack());
+  }
+
+  /** Writes the pending acknowledgement; kept on a transient failure (the next tick retries), dropped on a permanent one. */
+  private async ack(): Promise<void> {
+    const a = this.unacked;
+    if (a === undefined) return;
+    try {
+      await markApplied(this.o.db, this.o.slotId, a);
+    } catch (err) {
+      if (!(err instanceof TransientError) && this.unacked === a) this.unacked = undefined;
+      throw err;
+    }
+    if (this.unacked === a) this.unacked = undefined;
   }
 
   private checkPause(): void {
@@ -355,6 +372,7 @@ export class SlotRunner {
     this.tickWriting = true;
     this.enqueue('slot heartbeat or sample failed', async () => {
       try {
+        await this.ack(); // an acknowledgement a store outage held back (ADR 0018)
         await heartbeatSlot(o.db, o.slotId, o.engineRunId, atMs);
         await this.samples.flush(o.db);
       } finally {
@@ -364,10 +382,23 @@ export class SlotRunner {
   }
 
   private enqueue(message: string, write: () => Promise<void>): void {
-    this.chain = this.chain.then(write).catch((err: unknown) => {
-      this.counters.writeFailures++;
-      this.o.log.error({ slotId: this.o.slotId, err: errorFields(err) }, message);
-    });
+    const { log, slotId } = this.o;
+    this.chain = this.chain.then(write).then(
+      () => {
+        if (this.writeFailing) log.info({ slotId }, 'slot writes succeed again');
+        this.writeFailing = false;
+      },
+      (err: unknown) => {
+        this.counters.writeFailures++;
+        if (!(err instanceof TransientError)) {
+          log.error({ slotId, err: errorFields(err) }, message);
+          return;
+        }
+        // A store outage: logged once, retried every tick (docs/adr/0018-engine-store-outage.md).
+        if (!this.writeFailing) log.warn({ slotId, err: errorFields(err) }, message);
+        this.writeFailing = true;
+      },
+    );
   }
 }
 

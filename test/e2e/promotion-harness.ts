@@ -194,28 +194,31 @@ export async function until<T>(
   }
 }
 
-/** One order of an engine run: size in lots and the time it was placed, Unix µs. */
+/** One order of an engine run: its place in the run's sequence, size in lots, and status. */
 export interface PlacedOrder {
+  /** The run's order counter, the `-n` of the client order id (native/client-order-ids.ts). */
+  readonly n: number;
   readonly lots: number;
-  readonly placedAtUs: number;
   readonly status: string;
 }
 
 /**
- * The orders an engine run wrote (`orders` table), in placing order, sizes converted to lots.
+ * The orders an engine run wrote (`orders` table) in the order it placed them: by the counter of the
+ * client order id. (`placed_at_us` is market time, which jumps back when the simulator loops.)
  * @param lotSize the instrument's lot, base units (spot BTCUSDT 0.00001, USDⓈ-M BTCUSDT 0.001)
  */
 export async function ordersOf(db: Pool, runId: string, lotSize: number): Promise<PlacedOrder[]> {
-  const r = await db.query<{ size: string; placed_at_us: string; status: string }>(
-    `SELECT size::text AS size, placed_at_us::text AS placed_at_us, status
-       FROM orders WHERE run_id = $1 ORDER BY placed_at_us, client_order_id`,
+  const r = await db.query<{ client_order_id: string; size: string; status: string }>(
+    `SELECT client_order_id, size::text AS size, status FROM orders WHERE run_id = $1`,
     [runId],
   );
-  return r.rows.map((row) => ({
-    lots: Math.round(Number(row.size) / lotSize),
-    placedAtUs: Number(row.placed_at_us),
-    status: row.status,
-  }));
+  return r.rows
+    .map((row) => ({
+      n: Number(row.client_order_id.slice(row.client_order_id.lastIndexOf('-') + 1)),
+      lots: Math.round(Number(row.size) / lotSize),
+      status: row.status,
+    }))
+    .sort((a, b) => a.n - b.n);
 }
 
 /** The /healthz body fields the tests read. */
