@@ -11,10 +11,13 @@ import { CHILD_ACTIVITY_RETRY } from '../pipeline/activity-options.ts';
 
 /**
  * Short activities (a few statements each: status changes, desired state, evidence, metrics of one
- * interval, the A/B decision): 30 s per attempt; no heartbeat, the start-to-close bounds a lost worker.
+ * interval, the A/B decision): 30 s per attempt, heartbeating every 5 s while they run
+ * (activities/heartbeat.ts keepAlive) under a 15 s heartbeat timeout, so a killed worker's attempt is
+ * retried after at most 15 s.
  */
 export const PROMOTION_ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  heartbeatTimeout: '15 seconds',
   retry: CHILD_ACTIVITY_RETRY,
 };
 
