@@ -74,6 +74,8 @@ export const TouchAliasFollowersInputSchema = z.strictObject({
   modelName: ModelNameSchema,
   by: BySchema,
   reason: ReasonSchema,
+  /** Default `touch:<workflowId>:<runId>` when the workflow is given: a retried attempt bumps no slot twice. */
+  idempotencyKey: IdempotencyKeySchema.optional(),
   ...WorkflowRefShape,
 });
 export type TouchAliasFollowersInput = z.input<typeof TouchAliasFollowersInputSchema>;
@@ -81,9 +83,8 @@ export type TouchAliasFollowersInput = z.input<typeof TouchAliasFollowersInputSc
 /**
  * Bumps the desired revision of every slot of `modelName` whose desired model is an alias, so their
  * engines resolve the alias again after a promotion or rollback changed what it names.
- * Not keyed (the repository's rule): a retried attempt bumps again, which makes the engines re-apply the same version (one
- * more safe-point swap); the revisions returned are the ones to await.
- * @returns each slot touched and its new desired revision
+ * Keyed (`idempotencyKey`, by default the workflow run): a retried attempt bumps no slot twice.
+ * @returns each slot touched and its current desired revision (the one to await)
  * @throws PermanentError `PROMOTION_INVALID_INPUT` naming the field; `DB_*`
  */
 export async function touchAliasFollowers(
@@ -91,11 +92,15 @@ export async function touchAliasFollowers(
   raw: TouchAliasFollowersInput,
 ): Promise<{ slots: { slotId: string; revision: number }[] }> {
   const input = parsePromotionInput(TouchAliasFollowersInputSchema, raw, 'touchAliasFollowers');
-  const ids = await touchFollowers(deps.db, input.modelName, {
-    by: input.by,
-    reason: input.reason,
-    ...workflowRef(input),
-  });
+  const key =
+    input.idempotencyKey ??
+    (input.workflowId === undefined ? undefined : `touch:${input.workflowId}:${input.runId ?? ''}`);
+  const ids = await touchFollowers(
+    deps.db,
+    input.modelName,
+    { by: input.by, reason: input.reason, ...workflowRef(input) },
+    key,
+  );
   const slots: { slotId: string; revision: number }[] = [];
   for (const slotId of ids) {
     const slot = await getSlot(deps.db, slotId);

@@ -280,27 +280,40 @@ export async function setDesired(
 /**
  * Bumps the revision of every slot of `modelName` whose desired model is an alias (`champion` or
  * `challenger`), after a promotion or rollback changed what the alias names, so their engines resolve
- * it again; writes one `deployment_changes` row each (who/why from `meta`). Not idempotent: a repeat
+ * it again; writes one `deployment_changes` row each (who/why from `meta`), in one statement.
+ * Idempotent with `idempotencyKey` (e.g. the workflow run's): a slot that already has a change under
+ * that key is not bumped again (a retried activity), and is still returned. Without a key a repeat
  * bumps again (harmless: the engine re-applies the same version).
- * @returns the ids of the slots touched, sorted.
+ * @returns the ids of the slots touched (now or under the same key before), sorted.
+ * @throws PermanentError `DB_INVALID_INPUT`.
  */
 export async function touchAliasFollowers(
   db: Queryable,
   modelName: string,
   meta: ChangeMeta,
+  idempotencyKey?: string,
 ): Promise<string[]> {
   const m = parseInput(ChangeMeta, meta, 'change');
+  const key = idempotencyKey === undefined ? null : parseInput(NonEmpty, idempotencyKey, 'idempotency key');
   const result = await execute(
     db,
     `touch alias followers of ${modelName}`,
-    `WITH changed AS (
+    `WITH done AS (
+       SELECT deployment_id AS id FROM deployment_changes WHERE $6::text IS NOT NULL AND idempotency_key = $6
+     ), changed AS (
        UPDATE deployments SET desired_revision = desired_revision + 1, desired_by = $2, desired_reason = $3,
          desired_at = now()
-       WHERE model_name = $1 AND desired_model IN ('champion', 'challenger')
+       WHERE model_name = $1 AND desired_model IN ('champion', 'challenger') AND id NOT IN (SELECT id FROM done)
        RETURNING ${COLUMNS}
-     ), recorded AS (${recordChanges('$4', '$5')})
-     SELECT id FROM changed ORDER BY id`,
-    [modelName, m.by, m.reason, m.workflowId ?? null, m.runId ?? null],
+     ), recorded AS (
+       INSERT INTO deployment_changes
+         (deployment_id, revision, desired_model, desired_capital_fraction, desired_risk_state, at, by, reason,
+          workflow_id, run_id, idempotency_key)
+       SELECT id, desired_revision, desired_model, desired_capital_fraction, desired_risk_state, desired_at,
+              desired_by, desired_reason, $4::text, $5::text, $6::text FROM changed
+     )
+     SELECT id FROM changed UNION SELECT id FROM done ORDER BY id`,
+    [modelName, m.by, m.reason, m.workflowId ?? null, m.runId ?? null, key],
   );
   return parseRows(z.object({ id: z.string() }), result.rows, 'deployments').map((r) => r.id);
 }

@@ -161,6 +161,24 @@ describe('slots', () => {
     expect((await changes(a))[1]).toBe('2:champion:1:active:promote:v2 promoted:wf-p');
   });
 
+  it('touchAliasFollowers with a key bumps each slot once however often it is retried', async () => {
+    const model = unique('m');
+    const [a, b] = [unique('a'), unique('b')];
+    await createSlot(pool, spec(a, model), champion, 'x', 'y');
+    const meta = { by: 'promote', reason: 'v2 promoted', workflowId: 'wf-k', runId: 'run-k' };
+    expect(await touchAliasFollowers(pool, model, meta, 'touch:wf-k:run-k')).toEqual([a]);
+    // A follower created between the two attempts is touched by the retry; a is not touched twice.
+    await createSlot(pool, spec(b, model), { ...champion, model: 'challenger' }, 'x', 'y');
+    expect(await touchAliasFollowers(pool, model, meta, 'touch:wf-k:run-k')).toEqual([a, b].sort());
+    expect(await touchAliasFollowers(pool, model, meta, 'touch:wf-k:run-k')).toEqual([a, b].sort());
+    expect((await getSlot(pool, a))?.desired.revision).toBe(2);
+    expect((await getSlot(pool, b))?.desired.revision).toBe(2);
+    expect(await changes(a)).toHaveLength(2);
+    // Another key (another workflow run) bumps again.
+    await touchAliasFollowers(pool, model, meta, 'touch:wf-k:run-2');
+    expect((await getSlot(pool, a))?.desired.revision).toBe(3);
+  });
+
   it('markApplied records the acknowledgement and ignores an older revision; heartbeats update the run', async () => {
     const id = unique('slot');
     await createSlot(pool, spec(id), champion, 'x', 'y');

@@ -24,6 +24,7 @@ const ALL_MIGRATIONS = [
   '0013_promotion',
   '0014_slot-apply-error',
   '0015_status-history-backfill',
+  '0016_deployment-change-keys',
 ];
 
 /** Table names, column names and types of the public schema, as one comparable list. */

@@ -12,7 +12,7 @@
  *
  * What a kill costs is set by workflows/promotion/activity-options.ts: a short activity lost with the
  * worker is retried after its 30 s start-to-close, `awaitSlotApplied` after its 20 s heartbeat
- * timeout, and a workflow task after the 10 s sticky-queue timeout; the budget per kill is 45 s.
+ * timeout, and a workflow task after the 10 s sticky-queue timeout; the budget per kill is 2 + 45 s.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
@@ -26,6 +26,7 @@ import { promoteWorkflow } from '../../workflows/promotion/promote.ts';
 import type { PromoteResult } from '../../workflows/promotion/types.ts';
 import { expectedBad, expectedGood, readRows } from './canary-kill-checks.ts';
 import { uniqueId } from './harness.ts';
+import { killTraces, type KillTraces } from './kill-traces.ts';
 import { failureOf, setUp, withEngines, type Setup } from './promotion-fixtures.ts';
 import { exited, workerProcesses, type WorkerProcesses } from './worker-processes.ts';
 
@@ -55,17 +56,22 @@ interface KillPoint {
   readonly intoStageMs: number;
 }
 
-/** Seeded kill points of run `run`: distinct stages in order, each with a delay into it. */
+/**
+ * Seeded kill points of run `run`, in stage order, each with a delay into its stage: a good run has
+ * three of its five steps and always the promotion (whose activities are all short ones); a bad run
+ * its first step and the rollback.
+ */
 function killPoints(run: number, kind: Kind): KillPoint[] {
   const rng = createStream(SEED, run);
-  const stages = STAGES[kind];
-  const picked = rng.shuffle([...stages.keys()]).slice(0, KILLS_PER_RUN[kind]);
-  return picked
-    .sort((a, b) => a - b)
-    .map((i) => {
-      const stage = stages[i] ?? '';
-      // A step lasts its apply and hold; the bad step its breach window; promote/rollback about 1 s.
-      const spanMs = stage.startsWith('step') ? (kind === 'bad' ? BREACH_WINDOW_MS : HOLD_MS + 500) : 800;
+  const steps = STAGES[kind].filter((x) => x.startsWith('step'));
+  const others = STAGES[kind].filter((x) => !x.startsWith('step'));
+  const picked = rng.shuffle([...steps]).slice(0, KILLS_PER_RUN[kind] - others.length);
+  return STAGES[kind]
+    .filter((x) => picked.includes(x) || others.includes(x))
+    .map((stage) => {
+      // A step lasts its apply and hold (the bad one its breach window); promote and rollback about
+      // 0.3–1 s. Longer delays would often find the stage ended (no kill; the step after a late one).
+      const spanMs = stage.startsWith('step') ? (kind === 'bad' ? BREACH_WINDOW_MS : HOLD_MS) : 250;
       return { stage, intoStageMs: Math.round(rng.uniform(0, spanMs)) };
     });
 }
@@ -156,7 +162,16 @@ interface RunOutcome {
   readonly kills: KillPoint[];
   readonly ms: number;
   readonly canaryMs: number;
+  /** What the kills left in the histories of the canary chain, the rollback child and the promotion. */
+  readonly traces: KillTraces;
 }
+
+/** Sums the traces of several workflows. */
+const sum = (all: readonly KillTraces[]): KillTraces => ({
+  runs: all.reduce((n, t) => n + t.runs, 0),
+  workflowTaskTimeouts: all.reduce((n, t) => n + t.workflowTaskTimeouts, 0),
+  retried: all.flatMap((t) => t.retried),
+});
 
 /** One run: the canary (and, for a good challenger, the promotion), killed at `points`; checks its rows. */
 async function runOnce(kind: Kind, points: readonly KillPoint[], budgetMs: number): Promise<RunOutcome> {
@@ -191,7 +206,11 @@ async function runOnce(kind: Kind, points: readonly KillPoint[], budgetMs: numbe
       );
       const ms = Date.now() - start;
       expect(await readRows(db, s)).toEqual(expectedBad(s, canaryId));
-      return { kills, ms, canaryMs: ms };
+      const traces = sum([
+        await killTraces(client, canaryId, canary.firstExecutionRunId),
+        await killTraces(client, `${canaryId}.rollback`),
+      ]);
+      return { kills, ms, canaryMs: ms, traces };
     }
     const result: CanaryResult = await canary.result();
     const canaryMs = Date.now() - start;
@@ -217,7 +236,11 @@ async function runOnce(kind: Kind, points: readonly KillPoint[], budgetMs: numbe
     const ms = Date.now() - start;
     expect(promoted).toMatchObject({ champion: s.challenger, retired: s.champion, approvedBy: 'ops-lee' });
     expect(await readRows(db, s)).toEqual(expectedGood(s, canaryId, promoteId));
-    return { kills, ms, canaryMs };
+    const traces = sum([
+      await killTraces(client, canaryId, canary.firstExecutionRunId),
+      await killTraces(client, promoteId),
+    ]);
+    return { kills, ms, canaryMs, traces };
   });
 }
 
@@ -229,7 +252,8 @@ describe('canary and promotion under repeated worker SIGKILLs', () => {
       await workerReady(); // the clean run's time must not include the first worker's start-up
       const clean = await runOnce('good', [], 120_000);
       const report = (line: string) => process.stderr.write(`[canary-kill-loop] ${line}\n`);
-      report(`clean good run ${clean.ms} ms (canary ${clean.canaryMs} ms)`);
+      report(`clean good run ${clean.ms} ms (canary ${clean.canaryMs} ms), ${JSON.stringify(clean.traces)}`);
+      expect(clean.traces).toEqual({ runs: 6, workflowTaskTimeouts: 0, retried: [] });
       let kills = 0;
       for (let run = 0; run < PLAN.length && (kills < MIN_KILLS || run < 2); run++) {
         const kind = PLAN[run] ?? 'good';
@@ -239,8 +263,12 @@ describe('canary and promotion under repeated worker SIGKILLs', () => {
         kills += out.kills.length;
         report(
           `run ${run} (${kind}): ${out.kills.length} kill(s) at ${JSON.stringify(out.kills)}, ` +
-            `${out.ms} ms (canary ${out.canaryMs} ms; clean ${cleanMs} ms)`,
+            `${out.ms} ms (canary ${out.canaryMs} ms; clean ${cleanMs} ms); ${out.traces.runs} runs, ` +
+            `${out.traces.workflowTaskTimeouts} workflow task timeout(s), retried [${out.traces.retried.join(', ')}]`,
         );
+        // Each run's kills hit a live workflow: a task sent to the dead worker timed out, or an activity retried.
+        if (out.kills.length > 0)
+          expect(out.traces.workflowTaskTimeouts + out.traces.retried.length).toBeGreaterThan(0);
         expect(out.ms).toBeLessThanOrEqual(cleanMs + 30_000 + out.kills.length * PER_KILL_BUDGET_MS);
       }
       report(`${kills} kills, total ${Date.now() - suiteStart} ms`);
