@@ -130,7 +130,8 @@ export async function modelHistory(
  * The version that was champion of `name` at `atMs` (Unix epoch ms; a change at exactly `atMs`
  * counts), from the history: the last row at or before `atMs` that made or unmade a champion.
  * @returns undefined when none was (no champion yet, or the champion had been retired unreplaced).
- * A champion set without history (models.ts `setStatus`, e.g. the built-in seed) is not seen.
+ * Every status write goes through the history (`changeStatus`, and `setStatus` since 0013); statuses
+ * set before the history existed are back-filled by migration 0015.
  */
 export async function championAt(db: Queryable, name: string, atMs: number): Promise<string | undefined> {
   const at = parseInput(SafeIntInput, atMs, 'time (epoch ms)');
