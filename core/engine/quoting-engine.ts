@@ -123,7 +123,10 @@ export interface ModelSwap {
   readonly params: EngineParams;
   /** Alpha hook; required when `params.alphaIntervalMs` is set (the old one is never called again). */
   readonly onAlphaRequest?: AlphaRequest;
-  /** New risk limits (`risk.setLimits`: windows restart, a latch is kept); absent: the current ones stay. */
+  /**
+   * New risk limits (`risk.setLimits`: a latch and the reconcile/feed/store halts are kept; a rolling
+   * window restarts only when its settings changed); absent: the current ones stay.
+   */
   readonly riskLimits?: RiskLimits;
 }
 

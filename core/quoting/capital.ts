@@ -15,9 +15,9 @@
  *   limit below one quote would stop the side it is meant to bound from ever quoting).
  * - ⌊x⌋ is taken after a relative nudge of 1e-12 so a product that should be an integer but is a hair
  *   below in binary (100 × 0.29 = 28.999999999999996) floors to it (29), not one lot less.
- * - f = 0: `quoting` false. The engine must quote nothing: the caller applies the (unscaled) params and
- *   halts the engine with a cancel of every order (`QuotingEngine.kill('capital-zero')`), lifting it
- *   (`resume`) when a later change brings f > 0 back.
+ * - f = 0: `quoting` false. The engine must quote nothing: the caller halts the engine with a cancel of
+ *   every order (`QuotingEngine.kill`), keeping the model it runs (native/slot/slot-apply.ts never loads
+ *   a version for a halt), and lifts it (`resume`) when a later change brings f > 0 back.
  *
  * Pure; no allocation beyond the returned objects.
  */
@@ -55,7 +55,12 @@ export function scaleForCapital(params: ModelParams, fraction: number): CapitalS
 }
 
 /**
- * Scales risk limits (core/risk/risk-limits.ts) to the capital fraction f:
+ * Scales risk limits (core/risk/risk-limits.ts) to a capital fraction f. Pass the EFFECTIVE fraction
+ * of {@link scaleForCapital} (quoteSizeLots'/quoteSizeLots), not the desired one: the one-lot floor can
+ * deploy more than f (a 1-lot quote at f = 1 % trades full size), and loss limits scaled by the desired
+ * f would then latch a drawdown kill on ordinary full-size noise (native/slot/slot-apply.ts does so).
+ * E.g. quoteSizeLots 3, f = 0.5 → 1 lot, effective 1/3: maxDrawdownQuote 60 → 20, not 30.
+ * Scaling, with f the fraction passed:
  * - `maxInventoryLots`, `softInventoryLots`: max(minInventoryLots, ⌊v·f⌋) (floor of one quote);
  * - `maxInventoryNotionalQuote`: v·f (quote currency; when below one quote's notional the gate turns
  *   REDUCING after the first fill, as the one-quote inventory floor does);

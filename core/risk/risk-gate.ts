@@ -153,22 +153,43 @@ export class RiskGate {
   }
 
   /**
-   * Replaces the limits (at start-up, from the engine config or the model version). Windows and σ
-   * restart empty; a latch and the PnL marks are kept.
+   * Replaces the limits (at start-up, from the engine config, or on a hot swap: every canary step and
+   * capital change). Only what the new limits invalidate is reset, so a swap never lifts a halt:
+   * - kept always: a latch (kill, daily loss, drawdown), the PnL marks, the reconcile-mismatch halt and
+   *   reducing (observations of the venue, lifted by the next matching reconciliation), stale-feed and
+   *   store-unavailable;
+   * - a rolling window (ACK latency, reject rate) restarts empty, its suspension cleared, only when its
+   *   `windowMs` changed or the guard was switched on/off; otherwise its samples are kept and its flag is
+   *   re-checked against the new thresholds (`p99LimitMs`/`max`, `minSamples`);
+   * - the σ pair restarts cold, volatility-spike cleared, only when a σ setting changed;
+   * - a flag whose limit was removed (thin-book, soft/notional inventory) is cleared; otherwise kept
+   *   until the next market/position input re-checks it against the new limit.
+   * The state is recomputed at the next input (no event time here).
    */
   setLimits(limits: RiskLimits): void {
+    const prev = this.limitsValue;
     this.limitsValue = limits;
     const a = limits.ackLatency;
-    this.acks = a === undefined ? undefined : new RollingWindow(a.windowMs * 1000);
-    this.ackP99Us = undefined;
+    if (a?.windowMs !== prev.ackLatency?.windowMs) {
+      this.acks = a === undefined ? undefined : new RollingWindow(a.windowMs * 1000);
+      this.ackP99Us = undefined;
+      this.flags &= ~SUSPEND_ACK;
+    } else this.refreshAckLatency();
     const r = limits.rejectRate;
-    this.outcomes = r === undefined ? undefined : new RollingWindow(r.windowMs * 1000);
+    if (r?.windowMs !== prev.rejectRate?.windowMs) {
+      this.outcomes = r === undefined ? undefined : new RollingWindow(r.windowMs * 1000);
+      this.flags &= ~SUSPEND_REJECT;
+    } else this.refreshRejectRate();
     const s = limits.stress;
     const sigmaOn = s?.sigmaRatio !== undefined;
-    this.sigmaShort = sigmaOn ? ewma(s.sigmaShortWindowMs, s.sigmaSampleIntervalMs) : undefined;
-    this.sigmaLong = sigmaOn ? ewma(s.sigmaLongWindowMs, s.sigmaSampleIntervalMs) : undefined;
-    // The feed's staleness and the store's outage are observations, not limits: kept.
-    this.flags &= SUSPEND_FEED | SUSPEND_STORE;
+    if (!sameSigma(prev, limits)) {
+      this.sigmaShort = sigmaOn ? ewma(s.sigmaShortWindowMs, s.sigmaSampleIntervalMs) : undefined;
+      this.sigmaLong = sigmaOn ? ewma(s.sigmaLongWindowMs, s.sigmaSampleIntervalMs) : undefined;
+      this.flags &= ~SUSPEND_VOL;
+    }
+    if (s?.minL1DepthLots === undefined) this.flags &= ~SUSPEND_DEPTH;
+    if (limits.softInventoryLots === undefined) this.flags &= ~REDUCE_SOFT;
+    if (limits.maxInventoryNotionalQuote === undefined) this.flags &= ~REDUCE_NOTIONAL;
   }
 
   /**
@@ -510,6 +531,20 @@ const EMPTY: readonly RiskTransition[] = [];
 function cut(leg: QuoteLeg, maxLots: number): QuoteLeg | undefined {
   if (maxLots < 1) return undefined;
   return leg.sizeLots <= maxLots ? leg : { ...leg, sizeLots: maxLots };
+}
+
+/** Whether two limits configure the same σ pair (ratio on/off and the three windows). */
+function sameSigma(a: RiskLimits, b: RiskLimits): boolean {
+  const x = a.stress;
+  const y = b.stress;
+  const xOn = x?.sigmaRatio !== undefined;
+  const yOn = y?.sigmaRatio !== undefined;
+  if (!xOn || !yOn) return xOn === yOn;
+  return (
+    x.sigmaShortWindowMs === y.sigmaShortWindowMs &&
+    x.sigmaLongWindowMs === y.sigmaLongWindowMs &&
+    x.sigmaSampleIntervalMs === y.sigmaSampleIntervalMs
+  );
 }
 
 function ewma(windowMs: number, intervalMs: number): EwmaVolatility {

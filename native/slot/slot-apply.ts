@@ -2,22 +2,31 @@
  * Applying a slot's desired state to a running engine (docs/adr/0016-promotion-lifecycle.md), in two
  * halves so the hot path never waits for I/O:
  *
- * 1. {@link SlotApplier.prepare} (async, off the loop): resolve the desired model ref to an exact
- *    version (alias `champion`/`challenger` = the version of the slot's model name with that status,
- *    db/repositories/models.ts; or an explicit `<name>@<n>` of that name), parse its params, scale
- *    them and the risk limits to the capital fraction (core/quoting/capital.ts), load its ONNX alpha
- *    model when the version changed. Any failure throws; nothing of the engine has changed.
+ * 1. {@link SlotApplier.prepare} (async, off the loop): for a state that quotes, resolve the desired
+ *    model ref to an exact version (alias `champion`/`challenger` = the version of the slot's model
+ *    name with that status, db/repositories/models.ts; or an explicit `<name>@<n>` of that name), parse
+ *    its params, scale them and the risk limits to the capital fraction (core/quoting/capital.ts), load
+ *    its ONNX alpha model when the version changed. Any failure throws; nothing of the engine has changed.
  * 2. {@link SlotApplier.apply} (sync, at a safe point between two events): halt first when the
  *    desired state quotes nothing, then `driver.swapModel` (pulls every quote, replaces quoter,
  *    params, alpha and risk limits; book and signals stay warm), then resume when the slot is active.
  *
  * Halting: risk state `halted` or capital fraction 0 latch the risk gate with `engine.kill` (every
- * working order is cancelled at once); at f = 0 the version's params and limits stay unscaled
- * (core/quoting/capital.ts). Only a halt this applier set is lifted by it: a kill that was latched
- * before the slot's halt (operator, loss limits) is left alone. (A kill switch latched on top of the
- * slot's halt is lifted by the slot's resume and re-latched by the process's next kill-switch poll.)
- * A halt is never blocked by the model: when the desired model ref cannot be resolved (e.g. an emptied
- * `challenger` alias during a rollback), a halting state is applied with the current model (`haltOnly`).
+ * working order is cancelled at once); the current model's params and limits stay as they are (the
+ * desired version is not loaded, see below). Only a halt this applier set is lifted by it: a kill that
+ * was latched before the slot's halt (operator, loss limits) is left alone. (A kill switch latched on
+ * top of the slot's halt is lifted by the slot's resume and re-latched by the process's next kill-switch
+ * poll.)
+ * A halt is never blocked by the model: a halting state never resolves, parses or loads the desired
+ * version (any of which can fail: an emptied alias, bad params, a missing ONNX file); it is applied with
+ * the current model (`haltOnly`) and acknowledged with the current version and the desired fraction and
+ * risk state. An empty alias (`challenger` after a promotion or rollback) means "nothing to quote": an
+ * active state naming it is applied as a halt too, acknowledged as `halted` at fraction 0 (logged at
+ * info, not an apply error), so the workflows' waits on alias followers complete.
+ *
+ * Risk limits are scaled by the EFFECTIVE fraction (quoteSizeLots'/quoteSizeLots, ≥ the desired f when
+ * one lot floors the size), never by f: at f = 1 % a 1-lot quote trades full size, so its loss limits
+ * must stay full (core/quoting/capital.ts).
  */
 import { PermanentError } from '../../core/errors.ts';
 import { scaleForCapital, scaleRiskLimits } from '../../core/quoting/capital.ts';
@@ -42,7 +51,8 @@ export type SlotRef = Pick<Slot, 'id' | 'modelName' | 'desired'>;
 
 /**
  * The exact model version a slot's desired model ref names now.
- * @throws PermanentError `SLOT_ALIAS_EMPTY` (no version of the name has that status),
+ * @throws PermanentError `SLOT_ALIAS_EMPTY` (no version of the name has that status; the applier
+ *   halts on it),
  *   `MODEL_NOT_FOUND`, `SLOT_MODEL_MISMATCH` (an explicit version of another model name).
  */
 export async function resolveSlotVersion(db: Queryable, slot: SlotRef): Promise<ModelVersion> {
@@ -93,7 +103,7 @@ export interface PreparedState {
         readonly alpha: AlphaRequester | undefined;
       }
     | undefined;
-  /** True when the model ref could not be resolved and the halt is applied with the current model. */
+  /** True when the state is a halt applied with the current model (module doc). */
   readonly haltOnly: boolean;
 }
 
@@ -130,38 +140,50 @@ export class SlotApplier {
   }
 
   /**
-   * Resolves and loads `slot`'s desired state. A halting state whose model cannot be resolved is
-   * prepared with the current model (`haltOnly`).
-   * @throws PermanentError (`SLOT_ALIAS_EMPTY`, `MODEL_NOT_FOUND`, `SLOT_MODEL_MISMATCH`,
-   *   `ALPHA_MODEL_UNAVAILABLE`), ModelParamsError, the ONNX loader's error, DB errors.
+   * Resolves and loads `slot`'s desired state. A halting state (risk state `halted` or f = 0) is
+   * prepared with the current model without touching the desired version (`haltOnly`); so is an active
+   * state naming an empty alias (acknowledged `halted`, fraction 0; module doc).
+   * @throws PermanentError (`MODEL_NOT_FOUND`, `SLOT_MODEL_MISMATCH`, `ALPHA_MODEL_UNAVAILABLE`),
+   *   ModelParamsError, the ONNX loader's error, DB errors — never for a halting state.
    */
   async prepare(slot: Slot): Promise<PreparedState> {
     const d = slot.desired;
-    const halting = d.riskState === 'halted' || d.capitalFraction === 0;
+    if (d.riskState === 'halted' || d.capitalFraction === 0) {
+      return { ...this.stateOf(slot, this.versionId, 0, false), swap: undefined, haltOnly: true };
+    }
     let version: ModelVersion;
     try {
       version = await resolveSlotVersion(this.o.db, slot);
     } catch (err) {
-      if (!halting) throw err;
-      this.o.log.warn(
+      if (!(err instanceof PermanentError) || err.code !== 'SLOT_ALIAS_EMPTY') throw err;
+      this.o.log.info(
         { slotId: slot.id, revision: d.revision, desiredModel: d.model, currentVersion: this.versionId },
-        'slot model unresolved; halting with the current model',
+        'slot alias empty; nothing to quote, halting with the current model',
       );
-      return { ...this.stateOf(slot, this.versionId, 0, false), swap: undefined, haltOnly: true };
+      return {
+        ...this.stateOf(slot, this.versionId, 0, false),
+        capitalFraction: 0,
+        riskState: 'halted',
+        swap: undefined,
+        haltOnly: true,
+      };
     }
     const params = parseModelParams(version.params, `model_versions ${version.id} params`);
     const versionChanged = version.id !== this.versionId;
-    if (!versionChanged && d.capitalFraction === this.fraction) {
-      const effective = scaleForCapital(params, d.capitalFraction).effectiveFraction;
-      return { ...this.stateOf(slot, version.id, effective, !halting), swap: undefined, haltOnly: false };
-    }
-    // f = 0: the params and limits stay unscaled and the engine is halted (core/quoting/capital.ts).
     const scaled = scaleForCapital(params, d.capitalFraction);
+    if (!versionChanged && d.capitalFraction === this.fraction) {
+      return {
+        ...this.stateOf(slot, version.id, scaled.effectiveFraction, true),
+        swap: undefined,
+        haltOnly: false,
+      };
+    }
     const limits = combineRiskLimits(params.riskLimits ?? NO_RISK_LIMITS, this.o.engineRiskLimits);
-    const riskLimits = scaleRiskLimits(limits, d.capitalFraction, scaled.params.quoteSizeLots);
+    // The effective fraction, not f: what is really deployed (module doc, core/quoting/capital.ts).
+    const riskLimits = scaleRiskLimits(limits, scaled.effectiveFraction, scaled.params.quoteSizeLots);
     const alpha = versionChanged ? await this.loadAlpha(version.id, params) : undefined;
     return {
-      ...this.stateOf(slot, version.id, scaled.effectiveFraction, !halting),
+      ...this.stateOf(slot, version.id, scaled.effectiveFraction, true),
       swap: { params: scaled.params, riskLimits, alpha },
       haltOnly: false,
     };

@@ -16,8 +16,11 @@
  * one once per outage, docs/adr/0018-engine-store-outage.md) and the next tick retries the heartbeat,
  * the queued samples and an acknowledgement (`markApplied`) that has not reached the store.
  *
- * Swap pause: wall µs from the pull (the apply) to the first quoter decision after it, in the
- * histogram `mmflow_engine_slot_swap_pause_us` and the log ("time with no quotes" of the benchmark).
+ * Swap pause ("time with no quotes during a swap", issue 14): wall µs from the pull (the apply) to the
+ * first place sent after it (`engine.counters.quotesPlaced` grows), in the histogram
+ * `mmflow_engine_slot_swap_pause_us` and the log. A decision that places nothing (book not ready, the
+ * risk gate filtering) does not end it; a state that quotes nothing (halted) records no pause, and a
+ * newer apply before the first place restarts the measurement.
  */
 import type { Registry } from 'prom-client';
 import type { AlphaModel } from '../../core/alpha/alpha-model.ts';
@@ -88,7 +91,7 @@ export class SlotRunner {
   private readFailing = false;
   private measuring = false;
   private pauseFromUs = 0;
-  private decisionsAtPull = 0;
+  private placedAtPull = 0;
   private chain: Promise<void> = Promise.resolve();
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private tickWriting = false;
@@ -170,7 +173,7 @@ export class SlotRunner {
     if (this.swapPending) this.applyPending();
   }
 
-  /** After each event: closes the swap-pause measurement at the first decision after a swap. */
+  /** After each event: closes the swap-pause measurement at the first place sent after a swap. */
   afterEvent(): void {
     this.stepping = false;
     if (this.measuring) this.checkPause();
@@ -254,7 +257,7 @@ export class SlotRunner {
     const { o } = this;
     const engine = o.driver.engine;
     const t0 = this.monoUs();
-    const decisions = engine.counters.decisions;
+    const placed = engine.counters.quotesPlaced;
     let pulled: boolean;
     try {
       pulled = this.applier.apply(p); // driver.swapModel validates first: a throw leaves the engine as it was
@@ -269,10 +272,11 @@ export class SlotRunner {
     this.counters.applied++;
     this.prom.appliedRevision.set(p.revision);
     o.onRiskChange();
-    if (pulled && measure) {
+    // No pause to measure when nothing can be placed (a halt, or a latch this state does not lift).
+    if (pulled && measure && !engine.risk.latched) {
       this.measuring = true;
       this.pauseFromUs = t0;
-      this.decisionsAtPull = decisions;
+      this.placedAtPull = placed;
     } else {
       this.measuring = false;
     }
@@ -317,7 +321,7 @@ export class SlotRunner {
   }
 
   private checkPause(): void {
-    if (this.o.driver.engine.counters.decisions <= this.decisionsAtPull) return;
+    if (this.o.driver.engine.counters.quotesPlaced <= this.placedAtPull) return;
     this.measuring = false;
     const pauseUs = this.monoUs() - this.pauseFromUs;
     this.prom.swapPauseUs.observe(pauseUs);

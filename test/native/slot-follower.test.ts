@@ -258,11 +258,14 @@ describe.skipIf(skip)('engine following a slot', () => {
       expect(new Set(afterFailure)).toEqual(new Set([150]));
       expect((await getSlot(db, slotId))?.applied).toMatchObject({ revision: r3, version: v2 });
 
-      const r5 = await set({ model: v2, capitalFraction: 0.5, riskState: 'halted' }, 'halt');
-      expect(await applied(slotId, r5)).toMatchObject({ revision: r5, riskState: 'halted' });
+      // A halt naming the version whose ONNX model does not load: a halt never loads the model, so it
+      // is applied at once with v2 (the current model) and no apply error is recorded for it.
+      const r5 = await set({ model: vBadOnnx, capitalFraction: 0.5, riskState: 'halted' }, 'halt');
+      expect(await applied(slotId, r5)).toMatchObject({ revision: r5, version: v2, riskState: 'halted' });
       await until('no working orders', async () =>
         (await healthOf(engine.httpUrl)).workingOrders === 0 ? true : undefined,
       );
+      expect((await getSlotApplyError(db, slotId))?.revision).toBeLessThan(r5);
 
       const metrics = await (await fetch(`${engine.httpUrl}/metrics`)).text();
       const pauses = /mmflow_engine_slot_swap_pause_us_count\{[^}]*\} (\d+)/.exec(metrics);
@@ -327,15 +330,20 @@ describe.skipIf(skip)('engine following a slot', () => {
       // 1 % of 300 lots = 3 lots.
       await until('1 % orders', async () => ((await orderLots(engine.runId)).includes(3) ? true : undefined));
 
-      // No challenger: an active state naming it is refused; a halt naming it is applied with v2.
+      // No challenger: an active state naming it means "nothing to quote" (issue 14 review: it used to
+      // fail with SLOT_ALIAS_EMPTY): halted with v2, acknowledged halted at fraction 0, no apply error.
       const set = async (d: DesiredState) =>
         (await setDesired(db, slotId, d, { by: 'test', reason: 'alias' })).slot.desired.revision;
-      const bad = await set({ model: 'challenger', capitalFraction: 1, riskState: 'active' });
-      const failure = await until('alias error', async () => {
-        const e = await getSlotApplyError(db, slotId);
-        return e?.revision === bad ? e : undefined;
+      const empty = await set({ model: 'challenger', capitalFraction: 1, riskState: 'active' });
+      expect(await applied(slotId, empty)).toMatchObject({
+        version: v2,
+        riskState: 'halted',
+        capitalFraction: 0,
       });
-      expect(failure.error).toMatch(/^SLOT_ALIAS_EMPTY: /);
+      await until('alias empty: no working orders', async () =>
+        (await healthOf(engine.httpUrl)).workingOrders === 0 ? true : undefined,
+      );
+      expect(await getSlotApplyError(db, slotId)).toBeUndefined();
       const halt = await set({ model: 'challenger', capitalFraction: 1, riskState: 'halted' });
       expect(await applied(slotId, halt)).toMatchObject({
         version: v2,
