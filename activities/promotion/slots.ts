@@ -240,9 +240,12 @@ export type AffectedSlotsInput = z.input<typeof AffectedSlotsInputSchema>;
 
 /**
  * The slots a rollback of `versionId` must change when its caller named none: those that quote the
- * version (pinned to it, or following `challenger` while it is the challenger) and the active champion
- * followers with capital (to be put back at full capital; a parked follower — halted or at capital 0 —
- * stays parked). Slots of other model names are never touched.
+ * version (pinned to it, or following `challenger` while it is the challenger, or following `champion`
+ * while it is the champion — a rollback after promotion) and the active champion followers with
+ * capital (to be put back at full capital; a parked follower — halted or at capital 0 — stays parked).
+ * When the version is the champion, its active followers are in both lists: pulled first (halted,
+ * pinned to the version), then restored on the previous champion. Slots of other model names are never
+ * touched.
  * @returns slot ids, sorted
  * @throws PermanentError `PROMOTION_INVALID_INPUT`; the repositories' `DB_*` errors
  */
@@ -254,17 +257,17 @@ export async function affectedSlots(
   const modelName = versionId.slice(0, versionId.lastIndexOf('@'));
   const version = await getModelVersion(deps.db, versionId);
   const isChallenger = version?.status === 'challenger';
+  const isChampion = version?.status === 'champion';
   const slots = (await listSlots(deps.db)).filter((s) => s.modelName === modelName);
+  // A parked follower (halted or at capital 0, e.g. the challenger arm after a promotion) stays parked.
+  const activeChampionFollower = (s: Slot): boolean =>
+    s.desired.model === 'champion' && s.desired.riskState === 'active' && s.desired.capitalFraction > 0;
   const quotesIt = (s: Slot): boolean =>
-    s.desired.model === versionId || (isChallenger && s.desired.model === 'challenger');
+    s.desired.model === versionId ||
+    (isChallenger && s.desired.model === 'challenger') ||
+    (isChampion && activeChampionFollower(s));
   return {
     challengerSlots: slots.filter(quotesIt).map((s) => s.id),
-    // A parked follower (halted or at capital 0, e.g. the challenger arm after a promotion) stays parked.
-    championSlots: slots
-      .filter(
-        (s) =>
-          s.desired.model === 'champion' && s.desired.riskState === 'active' && s.desired.capitalFraction > 0,
-      )
-      .map((s) => s.id),
+    championSlots: slots.filter(activeChampionFollower).map((s) => s.id),
   };
 }

@@ -16,14 +16,15 @@
  */
 import { z } from 'zod';
 import { PermanentError } from '../errors.ts';
-import type { Breach, GuardrailName } from './guardrails.ts';
+import { NO_DATA, type Breach, type BreachName } from './guardrails.ts';
 
 const GUARDRAIL_NAMES = [
   'maxDrawdownQuote',
   'maxRmsInventoryLots',
   'maxRejectRate',
   'minMarkoutPerFillQuote',
-] as const satisfies readonly GuardrailName[];
+  NO_DATA,
+] as const satisfies readonly BreachName[];
 
 const epochMs = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 

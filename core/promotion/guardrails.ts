@@ -7,7 +7,9 @@
  * a ratio and is not scaled. Pass the EFFECTIVE fraction (`scaleForCapital(...).effectiveFraction`,
  * core/quoting/capital.ts): at small f the one-lot floor makes the real size larger than f, and
  * scaling by the nominal f would flag a healthy slot. A metric that is undefined (no quote placed, no
- * fill settled) breaches nothing: no data is not a breach.
+ * fill settled) breaches nothing here; a slot with no measurable interval at all (its engine dead or not
+ * sampling) is the caller's {@link NO_DATA} breach ({@link noDataBreach}), so that a silent challenger
+ * cannot pass a canary.
  *
  * Pure: imports only zod and types, so workflow code may use it.
  */
@@ -35,9 +37,15 @@ export const GuardrailsSchema = z
 export type Guardrails = z.output<typeof GuardrailsSchema>;
 export type GuardrailName = keyof Guardrails;
 
+/** Name of the breach "the slot had no measurable interval" (no sample of its engine). */
+export const NO_DATA = 'noData';
+
+/** What a {@link Breach} names: a guardrail, or {@link NO_DATA}. */
+export type BreachName = GuardrailName | typeof NO_DATA;
+
 /** One breached guardrail: the interval's value and the (scaled) limit it crossed. */
 export interface Breach {
-  readonly guardrail: GuardrailName;
+  readonly guardrail: BreachName;
   readonly value: number;
   readonly limit: number;
 }
@@ -60,6 +68,14 @@ export function parseGuardrails(input: unknown, where: string): Guardrails {
     where,
     issues,
   });
+}
+
+/**
+ * The breach of a check that measured nothing (the slot's interval metrics are null: no sample of its
+ * engine within the interval): value 0 samples against a limit of 1 sample.
+ */
+export function noDataBreach(): Breach {
+  return { guardrail: NO_DATA, value: 0, limit: 1 };
 }
 
 /**

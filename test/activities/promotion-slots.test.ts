@@ -320,9 +320,10 @@ describe('affectedSlots', () => {
       challengerSlots: [b, c],
       championSlots: [a],
     });
-    // The champion rolled back (promoted by mistake): the slots pinned to it, and the followers.
+    // The champion rolled back (promoted by mistake): the slots pinned to it and its active followers
+    // (they quote it: pulled first), and the followers again to be restored on the previous champion.
     expect(await affectedSlots(deps(), { versionId: `${name}@1` })).toEqual({
-      challengerSlots: [d],
+      challengerSlots: [a, d],
       championSlots: [a],
     });
     await expect(affectedSlots(deps(), { versionId: name })).rejects.toMatchObject({

@@ -4,7 +4,8 @@
  * resolved from the registry) with markApplied, and writes one cumulative deployment_metrics sample per
  * slot every `sampleEveryMs` whose net PnL moves at `pnlPerSecAtFull[version] × applied fraction`
  * quote per second (halted or fraction 0: flat). A good challenger is a positive rate, a bad one a
- * negative rate whose drawdown breaches the guardrails.
+ * negative rate whose drawdown breaches the guardrails. A test kills one engine by adding its slot to
+ * `dead` (no apply, no sample) or silences it with `muted` (applies, writes no sample).
  */
 import type { Pool } from 'pg';
 import { insertSamples, type SlotSample } from '../../db/repositories/deployment-metrics.ts';
@@ -25,6 +26,10 @@ interface Follower {
 export interface FakeEngines {
   /** Applies seen, per slot: [revision, version, fraction]. */
   readonly applies: Map<string, [number, string, number][]>;
+  /** Slots whose engine is dead: nothing applied, no sample (mutable). */
+  readonly dead: Set<string>;
+  /** Slots whose engine applies but writes no sample (mutable). */
+  readonly muted: Set<string>;
   /** Stops the loop and waits for its last pass. */
   stop(): Promise<void>;
 }
@@ -51,6 +56,8 @@ export function startFakeEngines(
 ): FakeEngines {
   const followers = new Map<string, Follower>();
   const applies = new Map<string, [number, string, number][]>();
+  const dead = new Set<string>();
+  const muted = new Set<string>();
   const engineRunId = `fake-${modelName}`;
   let stopped = false;
   const pass = async (): Promise<void> => {
@@ -58,6 +65,7 @@ export function startFakeEngines(
     const slots = (await listSlots(db)).filter((s) => s.modelName === modelName);
     const samples: SlotSample[] = [];
     for (const slot of slots) {
+      if (dead.has(slot.id)) continue;
       let f = followers.get(slot.id);
       if (f !== undefined) {
         const rate = f.active ? (pnlPerSecAtFull[f.version] ?? 0) * f.fraction : 0;
@@ -94,7 +102,7 @@ export function startFakeEngines(
           applies.set(slot.id, seen);
         }
       }
-      if (f === undefined) continue;
+      if (f === undefined || muted.has(slot.id)) continue;
       samples.push({
         deploymentId: slot.id,
         engineRunId,
@@ -125,6 +133,8 @@ export function startFakeEngines(
   })();
   return {
     applies,
+    dead,
+    muted,
     async stop() {
       stopped = true;
       await loop;

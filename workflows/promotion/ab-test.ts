@@ -34,7 +34,7 @@ import { DecisionGate } from './gate.ts';
 import { parseWorkflowInput, refused } from './parse.ts';
 import { rollbackWorkflow } from './rollback.ts';
 import { applySlots, runRef } from './slots.ts';
-import type { Actor, Breach, IntervalMetrics, RollbackResult } from './types.ts';
+import type { Actor, AppliedSlot, Breach, IntervalMetrics, RollbackResult } from './types.ts';
 
 /** Input of {@link abTestWorkflow} (pipeline-dsl/promotion-steps.ts `abTestStepInputSchema`). */
 export type AbTestInput = WorkflowInput<typeof abTestStepInputSchema>;
@@ -198,7 +198,7 @@ export async function abTestWorkflow(raw: AbTestInput): Promise<AbTestResult> {
     const challengerSlot = input.challengerSlot ?? '';
     const championSlot = input.championSlot ?? '';
     const f = input.capitalFraction;
-    await applySlots(
+    const [cApplied, hApplied] = await applySlots(
       [
         { slotId: challengerSlot, desired: { model: challenger, capitalFraction: f, riskState: 'active' } },
         { slotId: championSlot, desired: { model: 'champion', capitalFraction: f, riskState: 'active' } },
@@ -211,8 +211,9 @@ export async function abTestWorkflow(raw: AbTestInput): Promise<AbTestResult> {
       await sleep(input.intervalMs, { summary: `A/B interval ${k + 1}/${input.intervals}` });
       const toMs = workflowNowMs();
       const [c, h] = await Promise.all([
-        acts.slotIntervalMetrics({ slotId: challengerSlot, fromMs, toMs }),
-        acts.slotIntervalMetrics({ slotId: championSlot, fromMs, toMs }),
+        // Only samples of the applied revision count (ADR 0017): a slot changed under the test is dropped.
+        acts.slotIntervalMetrics({ slotId: challengerSlot, fromMs, toMs, ...appliedAs(cApplied) }),
+        acts.slotIntervalMetrics({ slotId: championSlot, fromMs, toMs, ...appliedAs(hApplied) }),
       ]);
       done = k + 1;
       if (c === null || h === null) continue; // an interval without figures on one side is dropped whole
@@ -231,7 +232,7 @@ export async function abTestWorkflow(raw: AbTestInput): Promise<AbTestResult> {
     });
     const values: (number | undefined)[] = [];
     for (const iv of plan.intervals) {
-      await applySlots(
+      const [applied] = await applySlots(
         [
           {
             slotId,
@@ -253,7 +254,13 @@ export async function abTestWorkflow(raw: AbTestInput): Promise<AbTestResult> {
       await sleep(iv.endOffsetMs - iv.startOffsetMs - iv.washoutMs, {
         summary: `switchback interval ${iv.index + 1}`,
       });
-      const m = await acts.slotIntervalMetrics({ slotId, fromMs, toMs: workflowNowMs() });
+      // An interval whose switch was not applied (another revision or version in its samples) is dropped.
+      const m = await acts.slotIntervalMetrics({
+        slotId,
+        fromMs,
+        toMs: workflowNowMs(),
+        ...appliedAs(applied),
+      });
       done = iv.index + 1;
       values.push(m === null ? undefined : m[input.comparison.metric]);
       const stop = await breachStop(observe(iv.arm, m), `interval ${iv.index + 1} (${iv.arm})`);
@@ -329,3 +336,8 @@ export async function abTestWorkflow(raw: AbTestInput): Promise<AbTestResult> {
 }
 
 export type { AbTestStepInput };
+
+/** The applied revision and version an interval's samples must carry (none when unknown). */
+function appliedAs(a: AppliedSlot | undefined): { appliedRevision?: number; appliedVersion?: string } {
+  return a === undefined ? {} : { appliedRevision: a.revision, appliedVersion: a.version };
+}

@@ -6,14 +6,22 @@
  * `breachWindowMs` (seed 004: 15 min; core/promotion/breach-window.ts) rolls back automatically (child
  * `rollbackWorkflow`); so do `abort` and a rejected approval between steps. Each finished step is
  * stored as evidence `canary-step`. One step per run: the workflow continues as new between steps,
- * carrying its state, so a long canary's history stays short. At 100 % the challenger is ready for
+ * carrying its state, so a long canary's history stays short; a long step (hours of checks every few
+ * seconds) also continues as new within its hold when Temporal suggests it or the history passes
+ * {@link HOLD_HISTORY_EVENTS}, carrying the step's elapsed time, start, last check and PnL
+ * (`CanaryCarry.hold`) without applying its slots again. At 100 % the challenger is ready for
  * `promoteWorkflow`.
+ *
+ * Failures roll back: an engine that does not apply a step (SLOT_APPLY_TIMEOUT / SLOT_APPLY_FAILED) or
+ * a failed check activity rolls the challenger back (by `system:canary`, the reason naming the failure)
+ * instead of leaving it at f; a silent challenger (no samples) is a `noData` breach.
  *
  * Operator interface (workflows/promotion/definitions.ts): query `canaryStatus`; Updates `pause`,
  * `resume`, `abort` and, between steps when `approveBetweenSteps`, `approve` / `reject`, all with
  * `{ by, reason }`. Every wait is a Temporal timer or condition.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   continueAsNew,
   executeChild,
@@ -26,18 +34,18 @@ import { BreachWindow, type BreachWindowState } from '../../core/promotion/breac
 import {
   canaryStepInputSchema,
   modelNameOf,
-  type CanaryStepInput,
   type WorkflowInput,
 } from '../../pipeline-dsl/promotion-steps.ts';
 import { MODEL_VERSION_KEY, OUTCOME_KEY, STEP_KEY } from '../search-attributes.ts';
 import { promotionActivities } from './activity-options.ts';
-import { checkCanary } from './canary-checks.ts';
+import { checkCanary, STEP_START, type StepPnl } from './canary-checks.ts';
 import { CanaryControl, type Stamped } from './canary-control.ts';
 import type { Decision } from './definitions.ts';
 import { DecisionGate } from './gate.ts';
 import { parseWorkflowInput, refused } from './parse.ts';
 import { rollbackWorkflow } from './rollback.ts';
-import { applySlots, runRef } from './slots.ts';
+import { applyStep, emptyWindow, minDefined, recordStep } from './canary-step.ts';
+import { runRef } from './slots.ts';
 import type { Actor, RollbackResult } from './types.ts';
 
 /** Input of {@link canaryWorkflow} (pipeline-dsl/promotion-steps.ts `canaryStepInputSchema`). */
@@ -49,6 +57,20 @@ export const CANARY_ROLLED_BACK = 'CanaryRolledBack';
 /** Identity of the automatic decisions (a sustained breach, a gate's deadline). */
 export const CANARY_SYSTEM_ACTOR = 'system:canary';
 
+/** History length (events) past which a step's hold continues as new (Temporal's limit: 51,200). */
+export const HOLD_HISTORY_EVENTS = 10_000;
+
+/** A step interrupted by Continue-As-New within its hold (its slots are applied already). */
+export interface HoldCarry {
+  /** Unpaused time held so far, ms. */
+  readonly elapsedMs: number;
+  /** The step's start (after its apply) and its last check, epoch ms. */
+  readonly stepStartMs: number;
+  readonly lastCheckMs: number;
+  /** The challenger's PnL since the step's start (drawdown guardrail). */
+  readonly stepPnl: StepPnl;
+}
+
 /** State carried from one step's run to the next (Continue-As-New); plain JSON. */
 export interface CanaryCarry {
   readonly stepIndex: number;
@@ -58,6 +80,8 @@ export interface CanaryCarry {
   readonly versusChampionSince: number | null;
   readonly paused: Stamped | null;
   readonly decisions: readonly Decision[];
+  /** Present when the run continued as new in the middle of step `stepIndex`'s hold. */
+  readonly hold?: HoldCarry | null;
 }
 
 /** How a canary ended. */
@@ -186,64 +210,94 @@ export async function canaryWorkflow(raw: CanaryInput, carry?: CanaryCarry): Pro
     return end(outcome, who, result, i);
   };
 
-  // Apply the step: challenger slot at f, champion slot at 1 − f.
-  await applySlots(
-    [
+  /** An activity of the step failed: the challenger is rolled back rather than left at f. */
+  const failed = (what: string, err: unknown): Promise<CanaryResult> => {
+    if (!(err instanceof ActivityFailure) || control.phase === 'rolling-back') throw err;
+    const cause = err.cause instanceof ApplicationFailure ? `${err.cause.type ?? 'Error'}: ` : '';
+    return rollBack(
       {
-        slotId: input.challengerSlot,
-        desired: { model: challenger, capitalFraction: fraction, riskState: 'active' },
+        by: CANARY_SYSTEM_ACTOR,
+        reason: `${what} failed at step ${i + 1} (${fraction}): ${cause}${err.cause?.message ?? err.message}`,
       },
-      {
-        slotId: input.championSlot,
-        desired: { model: 'champion', capitalFraction: round6(1 - fraction), riskState: 'active' },
-      },
-    ],
-    { by: input.by, reason: `canary step ${i + 1}/${input.steps.length}: challenger at ${fraction}` },
-    input.applyTimeoutMs,
-  );
+      'rolled-back',
+    );
+  };
+
+  const hold = state.hold ?? null;
+  if (hold === null) {
+    try {
+      await applyStep(input, i, fraction);
+    } catch (err) {
+      return failed('applying the step', err);
+    }
+  } else control.elapsedMs = hold.elapsedMs;
 
   // Hold, checking every checkEveryMs (checks go on while paused; paused time does not count).
   const window = new BreachWindow(input.breachWindowMs, state.breachWindow);
   let versusSince = state.versusChampionSince;
-  const stepStartMs = workflowNowMs();
-  let lastCheckMs = stepStartMs;
-  for (;;) {
-    if (control.aborted !== null) return rollBack(control.aborted, 'aborted');
-    const wasPaused = control.paused !== null;
-    if (!wasPaused && control.elapsedMs >= input.holdMs) break;
-    control.phase = wasPaused ? 'paused' : 'holding';
-    const waitMs = wasPaused
-      ? input.checkEveryMs
-      : Math.min(input.checkEveryMs, input.holdMs - control.elapsedMs);
-    const t0 = workflowNowMs();
-    const interrupted = await condition(
-      () => control.aborted !== null || (control.paused !== null) !== wasPaused,
-      waitMs,
-    );
-    if (!wasPaused) control.elapsedMs += workflowNowMs() - t0;
-    if (interrupted || workflowNowMs() <= lastCheckMs) continue;
-    const nowMs = workflowNowMs();
-    const check = await checkCanary(input, fraction, lastCheckMs, nowMs);
-    lastCheckMs = nowMs;
-    const status = window.update(nowMs, check.guardrails);
-    versusSince = check.versusChampion === null ? null : (versusSince ?? nowMs);
-    const breaches = [...check.guardrails, ...(check.versusChampion === null ? [] : [check.versusChampion])];
-    const since = minDefined(status.since, versusSince ?? undefined);
-    control.observed({ challenger: check.challenger, champion: check.champion }, breaches, since ?? null);
-    const versusSustained = versusSince !== null && nowMs - versusSince >= input.breachWindowMs;
-    if (status.sustained || versusSustained) {
-      const what = breaches.map((b) => `${b.guardrail} ${b.value} vs ${b.limit}`).join(', ');
-      return rollBack(
-        {
-          by: CANARY_SYSTEM_ACTOR,
-          reason: `breach sustained ${nowMs - (since ?? nowMs)} ms ≥ ${input.breachWindowMs} ms at step ${i + 1} (${fraction}): ${what}`,
-        },
-        'rolled-back',
+  const stepStartMs = hold?.stepStartMs ?? workflowNowMs();
+  let lastCheckMs = hold?.lastCheckMs ?? stepStartMs;
+  let stepPnl = hold?.stepPnl ?? STEP_START;
+  const carryWith = (next: Partial<CanaryCarry>): CanaryCarry => ({
+    stepIndex: i,
+    champion: state.champion,
+    breachWindow: window.state(),
+    versusChampionSince: versusSince,
+    paused: control.paused,
+    decisions: gate.decisions.slice(-20),
+    hold: null,
+    ...next,
+  });
+  try {
+    for (;;) {
+      if (control.aborted !== null) return await rollBack(control.aborted, 'aborted');
+      const wasPaused = control.paused !== null;
+      if (!wasPaused && control.elapsedMs >= input.holdMs) break;
+      const info = workflowInfo();
+      if (info.continueAsNewSuggested || info.historyLength > HOLD_HISTORY_EVENTS)
+        return await continueAsNew<typeof canaryWorkflow>(
+          raw,
+          carryWith({ hold: { elapsedMs: control.elapsedMs, stepStartMs, lastCheckMs, stepPnl } }),
+        );
+      control.phase = wasPaused ? 'paused' : 'holding';
+      const waitMs = wasPaused
+        ? input.checkEveryMs
+        : Math.min(input.checkEveryMs, input.holdMs - control.elapsedMs);
+      const t0 = workflowNowMs();
+      const interrupted = await condition(
+        () => control.aborted !== null || (control.paused !== null) !== wasPaused,
+        waitMs,
       );
+      if (!wasPaused) control.elapsedMs += workflowNowMs() - t0;
+      if (interrupted || workflowNowMs() <= lastCheckMs) continue;
+      const nowMs = workflowNowMs();
+      const check = await checkCanary(input, fraction, lastCheckMs, nowMs, stepPnl);
+      lastCheckMs = nowMs;
+      stepPnl = check.step;
+      const status = window.update(nowMs, check.guardrails);
+      versusSince = check.versusChampion === null ? null : (versusSince ?? nowMs);
+      const breaches = [
+        ...check.guardrails,
+        ...(check.versusChampion === null ? [] : [check.versusChampion]),
+      ];
+      const since = minDefined(status.since, versusSince ?? undefined);
+      control.observed({ challenger: check.challenger, champion: check.champion }, breaches, since ?? null);
+      const versusSustained = versusSince !== null && nowMs - versusSince >= input.breachWindowMs;
+      if (status.sustained || versusSustained) {
+        const what = breaches.map((b) => `${b.guardrail} ${b.value} vs ${b.limit}`).join(', ');
+        return await rollBack(
+          {
+            by: CANARY_SYSTEM_ACTOR,
+            reason: `breach sustained ${nowMs - (since ?? nowMs)} ms ≥ ${input.breachWindowMs} ms at step ${i + 1} (${fraction}): ${what}`,
+          },
+          'rolled-back',
+        );
+      }
     }
+    await recordStep(input, i, fraction, stepStartMs, state.champion);
+  } catch (err) {
+    return failed('a check', err);
   }
-
-  await recordStep(input, i, fraction, stepStartMs, state.champion);
   const last = i + 1 >= input.steps.length;
   if (last) {
     control.phase = 'completed';
@@ -272,60 +326,5 @@ export async function canaryWorkflow(raw: CanaryInput, carry?: CanaryCarry): Pro
     if (control.aborted !== null) return rollBack(control.aborted, 'aborted');
     if (decision?.decision === 'rejected') return rollBack(decision, 'rejected');
   }
-  return continueAsNew<typeof canaryWorkflow>(raw, {
-    stepIndex: i + 1,
-    champion: state.champion,
-    breachWindow: window.state(),
-    versusChampionSince: versusSince,
-    paused: control.paused,
-    decisions: gate.decisions.slice(-20),
-  });
-}
-
-/** Stores the step's figures over its whole hold as evidence `canary-step` on the challenger. */
-async function recordStep(
-  input: CanaryStepInput,
-  i: number,
-  fraction: number,
-  fromMs: number,
-  champion: string,
-): Promise<void> {
-  const acts = promotionActivities();
-  const toMs = Math.max(workflowNowMs(), fromMs + 1);
-  const [challengerMetrics, championMetrics] = await Promise.all([
-    acts.slotIntervalMetrics({ slotId: input.challengerSlot, fromMs, toMs }),
-    acts.slotIntervalMetrics({ slotId: input.championSlot, fromMs, toMs }),
-  ]);
-  await acts.recordEvidence({
-    versionId: input.challenger,
-    kind: 'canary-step',
-    payload: {
-      step: i + 1,
-      steps: input.steps,
-      fraction,
-      fromMs,
-      toMs,
-      champion,
-      challengerMetrics,
-      championMetrics,
-    },
-    by: input.by,
-    ...runRef(),
-    idempotencyKey: `${workflowInfo().workflowId}/step-${i + 1}`,
-  });
-}
-
-function emptyWindow(): BreachWindowState {
-  return { since: null, lastAtMs: null, breaches: [] };
-}
-
-function minDefined(a: number | undefined, b: number | undefined): number | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return Math.min(a, b);
-}
-
-/** 1 − f without float noise (1 − 0.1 = 0.9, not 0.8999999999999999). */
-function round6(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
+  return continueAsNew<typeof canaryWorkflow>(raw, carryWith({ stepIndex: i + 1 }));
 }

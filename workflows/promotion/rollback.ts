@@ -6,6 +6,12 @@
  * back to `championFraction`, and the rollback is stored as evidence on the rolled-back version. Every
  * change carries who and why and an idempotency key `${workflowId}/<step>`.
  *
+ * A challenger engine that does not confirm the pull (dead: SLOT_APPLY_TIMEOUT after applyTimeout, or
+ * SLOT_APPLY_FAILED) does not stop the rollback: its slot's desired state is halted at capital 0 (a dead
+ * engine quotes nothing; it applies the halt when it comes back), the slot is listed in the result's
+ * `unconfirmed` and in the evidence, and the champion is restored. A slot in both lists (a champion
+ * follower of a promoted version rolled back) is pulled in step 1, then restored in step 3.
+ *
  * Starts from the Web UI (`rollbackWorkflow`, task queue mmflow, input
  * `{"challenger": "NAME@N", "challengerSlots": ["paper-b"], "championSlots": ["paper-a"], "by": "alice", "reason": "drawdown"}`;
  * with no slots named, every slot of the model that quotes NAME@N and every champion follower — the
@@ -20,7 +26,7 @@ import {
 import { MODEL_VERSION_KEY, OUTCOME_KEY, STEP_KEY } from '../search-attributes.ts';
 import { promotionActivities } from './activity-options.ts';
 import { parseWorkflowInput, refused } from './parse.ts';
-import { applySlots, awaitRevisions, runRef } from './slots.ts';
+import { applySlots, applySlotsSettled, awaitRevisions, runRef } from './slots.ts';
 import type { RollbackResult } from './types.ts';
 
 /** Input of {@link rollbackWorkflow} (pipeline-dsl/promotion-steps.ts `rollbackStepInputSchema`). */
@@ -53,7 +59,7 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
     : await acts.affectedSlots({ versionId: challenger });
 
   // 1. The challenger quotes nothing, before anything else changes.
-  const pulled = await applySlots(
+  const { applied: pulled, unconfirmed } = await applySlotsSettled(
     challengerSlots.map((slotId) => ({
       slotId,
       desired: { model: challenger, capitalFraction: 0, riskState: 'halted' as const },
@@ -111,11 +117,11 @@ export async function rollbackWorkflow(raw: RollbackInput): Promise<RollbackResu
   const { id: evidenceId } = await acts.recordEvidence({
     versionId: challenger,
     kind: 'rollback',
-    payload: { ...actor, champion, restoredPrevious, slots },
+    payload: { ...actor, champion, restoredPrevious, slots, unconfirmed },
     by,
     ...runRef(),
     idempotencyKey: `${wf}/evidence`,
   });
   upsertSearchAttributes([{ key: OUTCOME_KEY, value: 'rolled-back' }]);
-  return { rolledBack: challenger, champion, restoredPrevious, slots, evidenceId };
+  return { rolledBack: challenger, champion, restoredPrevious, slots, unconfirmed, evidenceId };
 }

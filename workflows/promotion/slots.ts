@@ -2,7 +2,7 @@
  * Changing slots from a workflow: set each slot's desired state, then await every engine's
  * acknowledgement of the exact revision (the engines apply in parallel). Workflow code only.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, workflowInfo } from '@temporalio/workflow';
 import { awaitApplied, promotionActivities } from './activity-options.ts';
 import type { Actor, AppliedSlot, DesiredState } from './types.ts';
 
@@ -48,6 +48,51 @@ export async function applySlots(
       };
     }),
   );
+}
+
+/** A slot whose engine did not confirm a change (SLOT_APPLY_TIMEOUT / SLOT_APPLY_FAILED). */
+export interface UnconfirmedSlot {
+  readonly slotId: string;
+  /** The desired revision set (the engine applies it when it comes back). */
+  readonly revision: number;
+  readonly error: string;
+}
+
+/**
+ * Like {@link applySlots}, but an engine that does not confirm (an ActivityFailure of its wait) does
+ * not fail the others: its slot is returned in `unconfirmed`. The desired state is written for every
+ * slot all the same, so a dead engine applies it when it comes back.
+ * @returns the slots applied (input order) and the unconfirmed ones
+ * @throws what setSlotDesired throws (the desired state could not be written)
+ */
+export async function applySlotsSettled(
+  changes: readonly SlotChange[],
+  actor: Actor,
+  timeoutMs: number,
+): Promise<{ applied: AppliedSlot[]; unconfirmed: UnconfirmedSlot[] }> {
+  const { setSlotDesired } = promotionActivities();
+  const revisions: number[] = [];
+  for (const change of changes) {
+    const { revision } = await setSlotDesired({ ...change, ...actor, ...runRef() });
+    revisions.push(revision);
+  }
+  const awaitSlotApplied = awaitApplied(timeoutMs);
+  const settled = await Promise.all(
+    changes.map(async (change, i): Promise<AppliedSlot | UnconfirmedSlot> => {
+      const revision = revisions[i] ?? 0;
+      try {
+        const a = await awaitSlotApplied({ slotId: change.slotId, revision, timeoutMs });
+        return { slotId: change.slotId, revision, version: a.version, capitalFraction: a.capitalFraction };
+      } catch (err) {
+        if (!(err instanceof ActivityFailure)) throw err;
+        return { slotId: change.slotId, revision, error: err.cause?.message ?? err.message };
+      }
+    }),
+  );
+  return {
+    applied: settled.filter((s): s is AppliedSlot => 'version' in s),
+    unconfirmed: settled.filter((s): s is UnconfirmedSlot => 'error' in s),
+  };
 }
 
 /** Awaits the applies of revisions bumped elsewhere (e.g. touchAliasFollowers). */

@@ -45,6 +45,12 @@ export interface RollbackResult {
   /** True when the rolled-back version had been promoted and the previous champion was restored. */
   readonly restoredPrevious: boolean;
   readonly slots: readonly AppliedSlot[];
+  /**
+   * Challenger slots whose engine did not confirm the pull (dead or stuck engine: SLOT_APPLY_TIMEOUT /
+   * SLOT_APPLY_FAILED). Their desired state is halted at capital 0 all the same; the rollback goes on
+   * and restores the champion rather than leave the champion slots at 1 − f.
+   */
+  readonly unconfirmed: readonly { slotId: string; revision: number; error: string }[];
   readonly evidenceId: number;
 }
 

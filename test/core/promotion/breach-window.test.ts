@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BreachWindow } from '../../../core/promotion/breach-window.ts';
-import type { Breach } from '../../../core/promotion/guardrails.ts';
+import { noDataBreach, type Breach } from '../../../core/promotion/guardrails.ts';
 import { PermanentError } from '../../../core/errors.ts';
 
 const WINDOW = 15 * 60_000;
@@ -59,5 +59,14 @@ describe('BreachWindow', () => {
     expect(() => new BreachWindow(-1)).toThrow(PermanentError);
     const bad = { since: 'x', lastAtMs: null, breaches: [] } as unknown as ReturnType<BreachWindow['state']>;
     expect(() => new BreachWindow(WINDOW, bad)).toThrow(PermanentError);
+  });
+
+  it('counts noData (a silent slot) as a breach and carries it across a state round trip', () => {
+    const w = new BreachWindow(2_000);
+    expect(noDataBreach()).toEqual({ guardrail: 'noData', value: 0, limit: 1 });
+    expect(w.update(1_000, [noDataBreach()])).toMatchObject({ sustained: false, since: 1_000 });
+    const resumed = new BreachWindow(2_000, JSON.parse(JSON.stringify(w.state())));
+    expect(resumed.state().breaches).toEqual([{ guardrail: 'noData', value: 0, limit: 1 }]);
+    expect(resumed.update(3_000, [noDataBreach(), dd])).toMatchObject({ sustained: true, since: 1_000 });
   });
 });
