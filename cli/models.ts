@@ -5,11 +5,8 @@
  * the answer as JSON on its last line.
  */
 import Table from 'cli-table3';
+import { withCliDatabase } from './cli-database.ts';
 import type { Pool } from 'pg';
-import { createLogger } from '../app/logger.ts';
-import { stateDir } from '../app/paths.ts';
-import { migrateUp } from '../db/migrate.ts';
-import { createPool } from '../db/pool.ts';
 import { listEvidence, type EvidenceRow } from '../db/repositories/model-evidence.ts';
 import { championAt, modelHistory, type HistoryRow } from '../db/repositories/model-history.ts';
 import {
@@ -18,36 +15,6 @@ import {
   ModelStatus,
   type ModelVersion,
 } from '../db/repositories/models.ts';
-import { resolveDatabase } from '../infra/embedded/postgres.ts';
-
-/** Opens the database the way other commands do (study, backtest); the caller closes it. */
-export async function openCliDatabase(): Promise<{ pool: Pool; close: () => Promise<void> }> {
-  const log = createLogger('mmflow', process.env['MMFLOW_LOG_LEVEL'] ?? 'warn');
-  const db = await resolveDatabase({ env: process.env, stateDir: stateDir(), log });
-  if (db.kind !== 'external') await migrateUp(db.url, log);
-  const pool = createPool(db.url);
-  return {
-    pool,
-    close: async () => {
-      await pool.end();
-      await db.stop();
-    },
-  };
-}
-
-/** Runs `body` on an open database; a thrown error becomes one stderr line and exit code 1. */
-export async function withCliDatabase(command: string, body: (db: Pool) => Promise<number>): Promise<number> {
-  let db: Awaited<ReturnType<typeof openCliDatabase>> | undefined;
-  try {
-    db = await openCliDatabase();
-    return await body(db.pool);
-  } catch (err) {
-    process.stderr.write(`mmflow ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  } finally {
-    await db?.close();
-  }
-}
 
 /** ISO 8601 UTC of Unix epoch ms. */
 export const iso = (ms: number): string => new Date(ms).toISOString();

@@ -15,7 +15,8 @@ import {
   type Slot,
 } from '../db/repositories/deployments.ts';
 import { safeUserName } from './kill.ts';
-import { iso, withCliDatabase } from './models.ts';
+import { withCliDatabase } from './cli-database.ts';
+import { iso } from './models.ts';
 
 /** A fraction 0–1 as a percentage, e.g. `25 %`. */
 const pct = (f: number): string => `${Number((f * 100).toFixed(2))} %`;

@@ -8,14 +8,9 @@
 import { SingleBar } from 'cli-progress';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Pool } from 'pg';
-import { createLogger } from '../app/logger.ts';
-import { stateDir } from '../app/paths.ts';
-import { createPool } from '../db/pool.ts';
-import { migrateUp } from '../db/migrate.ts';
 import { getStudy, listStudyTrials, type Study } from '../db/repositories/studies.ts';
-import { resolveDatabase } from '../infra/embedded/postgres.ts';
 import { studyStatusQuery, type StudyStatus } from '../workflows/study/definitions.ts';
+import { openCliDatabase } from './cli-database.ts';
 import { renderStudyHtml } from './study-plot.ts';
 import { buildStudyReport, fmt, renderStudyText } from './study-render.ts';
 import { connectCliClient } from './temporal-client.ts';
@@ -26,21 +21,6 @@ export interface StudyShowOptions {
   readonly follow?: boolean;
   /** Poll interval of `--follow`, ms (default 500). */
   readonly pollMs?: number;
-}
-
-/** Opens the database the way other commands do; the caller closes it. */
-async function openDatabase(): Promise<{ pool: Pool; close: () => Promise<void> }> {
-  const log = createLogger('mmflow', process.env['MMFLOW_LOG_LEVEL'] ?? 'warn');
-  const db = await resolveDatabase({ env: process.env, stateDir: stateDir(), log });
-  if (db.kind !== 'external') await migrateUp(db.url, log);
-  const pool = createPool(db.url);
-  return {
-    pool,
-    close: async () => {
-      await pool.end();
-      await db.stop();
-    },
-  };
 }
 
 /** Shows a progress bar until the study's workflow is no longer running. */
@@ -87,9 +67,9 @@ async function follow(study: Study, pollMs: number): Promise<void> {
  * @returns the exit code: 0; 1 for an unknown study id or a failure (one line on stderr).
  */
 export async function runStudyShowCommand(id: string, opts: StudyShowOptions = {}): Promise<number> {
-  let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+  let db: Awaited<ReturnType<typeof openCliDatabase>> | undefined;
   try {
-    db = await openDatabase();
+    db = await openCliDatabase();
     let study = await getStudy(db.pool, id);
     if (study === undefined) {
       process.stderr.write(`mmflow study show: no study "${id}" in the database\n`);
