@@ -317,6 +317,11 @@ export class QuotingEngine {
   kill(note?: string): void {
     const nowUs = this.opts.clock.nowUs();
     this.risk.kill(nowUs, note);
+    this.applyRiskNow(nowUs);
+  }
+
+  /** Re-filters the last intent through the risk gate and applies it now (a halt cancels everything). */
+  private applyRiskNow(nowUs: number): void {
     this.dirty = true;
     this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
   }
@@ -335,8 +340,7 @@ export class QuotingEngine {
     const nowUs = this.opts.clock.nowUs();
     this.risk.setFeedStale(nowUs, stale, silenceMs, limitMs);
     if (!stale) return;
-    this.dirty = true;
-    this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
+    this.applyRiskNow(nowUs);
   }
 
   /**
@@ -353,8 +357,7 @@ export class QuotingEngine {
     const nowUs = this.opts.clock.nowUs();
     this.risk.setStoreUnavailable(nowUs, unavailable, outageMs, limitMs);
     if (!unavailable) return;
-    this.dirty = true;
-    this.apply(this.risk.filter(this.lastIntentValue ?? pulledIntent(nowUs, this.lastMidTicksValue), 0));
+    this.applyRiskNow(nowUs);
   }
 
   /**
