@@ -6,7 +6,6 @@
  */
 import Table from 'cli-table3';
 import { withCliDatabase } from './cli-database.ts';
-import type { Pool } from 'pg';
 import { listEvidence, type EvidenceRow } from '../db/repositories/model-evidence.ts';
 import { championAt, modelHistory, type HistoryRow } from '../db/repositories/model-history.ts';
 import {
