@@ -10,7 +10,8 @@ import { backtestRecordedSession, findSession } from './recorded-backtest.ts';
 
 /**
  * Runs one backtest and saves it under `input.runId` (an upsert: a retry overwrites its own row).
- * @throws PermanentError for an unknown model version or session, or invalid stored parameters.
+ * @throws PermanentError for an unknown model version or session, invalid stored parameters, or an
+ *   unknown fee tier (`UNKNOWN_FEE_TIER`).
  */
 export async function runBacktestActivity(
   deps: ActivityDeps,
@@ -35,6 +36,7 @@ export async function runBacktestActivity(
     params,
     entryLatencyUs: input.entryLatencyMs * 1000,
     cancelLatencyUs: input.cancelLatencyMs * 1000,
+    ...(input.feeTier === undefined ? {} : { feeTier: input.feeTier }),
   });
   const k = report.kpis;
   await saveBacktestRun(deps.db, {
@@ -43,7 +45,7 @@ export async function runBacktestActivity(
     session: session.prefix,
     venue: report.session.venue,
     symbol: report.session.symbol,
-    config: { params: report.params, execution: report.execution },
+    config: { params: report.params, execution: report.execution, feeTier: report.feeTier },
     kpis: { ...k },
     events: k.events,
     quotes: k.quotes,

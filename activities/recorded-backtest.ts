@@ -11,7 +11,7 @@ import type { FeatureTap } from '../core/engine/feature-schedule.ts';
 import { PermanentError } from '../core/errors.ts';
 import { alphaParamsOf, type ModelParams } from '../core/quoting/model-params.ts';
 import { listSessions, loadSessionEvents, type RecordedSession } from '../venues/binance/recorded.ts';
-import { instrumentForSession } from '../venues/instruments.ts';
+import { feeScheduleOf, instrumentAtFeeTier, instrumentForSession } from '../venues/instruments.ts';
 import { loadAlphaModel } from '../ml/load-alpha.ts';
 
 export interface RecordedBacktestInput {
@@ -32,16 +32,34 @@ export interface RecordedBacktestInput {
    * model store (sha256 checked; ml/load-alpha.ts) and closed after the run.
    */
   readonly alphaModel?: AlphaModel;
+  /**
+   * Fee tier of the session's venue the fills are charged at (`regular`, `vip1`…`vip9`, `mm1`…; see
+   * config/instruments.json); absent = the venue's default tier.
+   */
+  readonly feeTier?: string;
+  /** Keep every fill in the report (`fills`, `analysis.fills`: `mmflow report` draws them); default false. */
+  readonly recordFills?: boolean;
+}
+
+/** A recorded session's backtest report, with the fee tier its KPIs were computed at. */
+export interface RecordedBacktestReport extends BacktestReport {
+  /** Name of the venue fee tier the fills were charged at (e.g. `regular`, `mm3`). */
+  readonly feeTier: string;
 }
 
 /**
- * Runs the backtest (fills are not kept in the report: counts are in the KPIs); models with an alpha
- * term go through `runBacktestAsync` (each prediction awaited: deterministic).
- * @throws PermanentError when the session has no snapshot or no trades file, or an unknown instrument;
- *   the alpha loader's PermanentError (missing file, digest mismatch, corrupt model…).
+ * Runs the backtest at the selected fee tier (fills are kept in the report only with `recordFills`:
+ * counts are in the KPIs); models with an alpha term go through `runBacktestAsync` (each prediction
+ * awaited: deterministic).
+ * @throws PermanentError when the session has no snapshot or no trades file, an unknown instrument,
+ *   `UNKNOWN_FEE_TIER` (before any file is read) listing the venue's tiers; the alpha loader's
+ *   PermanentError (missing file, digest mismatch, corrupt model…).
  */
-export async function backtestRecordedSession(input: RecordedBacktestInput): Promise<BacktestReport> {
+export async function backtestRecordedSession(input: RecordedBacktestInput): Promise<RecordedBacktestReport> {
   const { session } = input;
+  const atDefaultTier = instrumentForSession(session);
+  const feeTier = input.feeTier ?? feeScheduleOf(atDefaultTier.venue).defaultTier;
+  const instrument = instrumentAtFeeTier(atDefaultTier, feeTier);
   if (!session.hasSnapshot)
     throw new PermanentError(
       'NO_SNAPSHOT',
@@ -54,7 +72,6 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
       `session ${session.prefix} has no trades file: fills cannot be simulated`,
       { session: session.prefix },
     );
-  const instrument = instrumentForSession(session);
   const events = await loadSessionEvents(session, instrument);
   const opts = {
     instrument,
@@ -63,18 +80,18 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
     entryLatencyUs: Math.round(input.entryLatencyUs),
     cancelLatencyUs: Math.round(input.cancelLatencyUs),
     sessionId: session.prefix,
-    recordFills: false,
+    recordFills: input.recordFills ?? false,
     ...(input.window === undefined ? {} : { window: input.window }),
     ...(input.featureTap === undefined ? {} : { featureTap: input.featureTap }),
     ...(input.featureGridMs === undefined ? {} : { featureGridMs: input.featureGridMs }),
   };
   const alpha = alphaParamsOf(input.params);
-  if (alpha === undefined) return runBacktest(events, opts);
+  if (alpha === undefined) return { ...runBacktest(events, opts), feeTier };
   if (input.alphaModel !== undefined)
-    return runBacktestAsync(events, { ...opts, alphaModel: input.alphaModel });
+    return { ...(await runBacktestAsync(events, { ...opts, alphaModel: input.alphaModel })), feeTier };
   const alphaModel = await loadAlphaModel(alpha);
   try {
-    return await runBacktestAsync(events, { ...opts, alphaModel });
+    return { ...(await runBacktestAsync(events, { ...opts, alphaModel })), feeTier };
   } finally {
     await alphaModel.close();
   }

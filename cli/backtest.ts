@@ -7,6 +7,7 @@ import {
 } from '../core/quoting/model-params.ts';
 import { isRetryable, PermanentError } from '../core/errors.ts';
 import { backtestRecordedSession, sessionFromFiles } from '../activities/recorded-backtest.ts';
+import { instrumentAtFeeTier, instrumentForSession } from '../venues/instruments.ts';
 import { createCliLogger } from '../app/logger.ts';
 import { stateDir } from '../app/paths.ts';
 import { createPool } from '../db/pool.ts';
@@ -22,6 +23,8 @@ export interface BacktestCommandOptions {
   readonly model?: string;
   readonly entryLatencyMs: number;
   readonly cancelLatencyMs: number;
+  /** Fee tier of the session's venue (config/instruments.json); absent = the venue's default tier. */
+  readonly feeTier?: string;
 }
 
 /** Loads a model version's parameters from the registry (DATABASE_URL, or the embedded database). */
@@ -48,6 +51,8 @@ async function paramsFromRegistry(modelId: string): Promise<ModelParams> {
 export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<number> {
   try {
     const session = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
+    // An unknown tier fails here, before the registry's database is started for --model.
+    if (opts.feeTier !== undefined) instrumentAtFeeTier(instrumentForSession(session), opts.feeTier);
     const params =
       opts.model !== undefined ? await paramsFromRegistry(opts.model) : DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT;
     const report = await backtestRecordedSession({
@@ -55,12 +60,13 @@ export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<
       params,
       entryLatencyUs: opts.entryLatencyMs * 1000,
       cancelLatencyUs: opts.cancelLatencyMs * 1000,
+      ...(opts.feeTier === undefined ? {} : { feeTier: opts.feeTier }),
     });
     process.stderr.write(
       `backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`,
     );
     process.stdout.write(
-      `${JSON.stringify({ session: session.prefix, model: opts.model ?? 'built-in default', ...headlineKpis(report.kpis) })}\n`,
+      `${JSON.stringify({ session: session.prefix, model: opts.model ?? 'built-in default', feeTier: report.feeTier, ...headlineKpis(report.kpis) })}\n`,
     );
     return 0;
   } catch (err) {

@@ -46,6 +46,10 @@ program
   )
   .option('--entry-latency-ms <ms>', 'order-entry latency', positiveNumber, 5)
   .option('--cancel-latency-ms <ms>', 'cancel latency', positiveNumber, 5)
+  .option(
+    '--fee-tier <name>',
+    "fee tier of the session's venue in config/instruments.json (regular, vip1…vip9, mm1…); default: the venue's default tier (regular)",
+  )
   .action(
     async (opts: {
       depth: string;
@@ -53,9 +57,30 @@ program
       model?: string;
       entryLatencyMs: number;
       cancelLatencyMs: number;
+      feeTier?: string;
     }) => {
       const { runBacktestCommand } = await import('./backtest.ts');
       process.exitCode = await runBacktestCommand(opts);
+    },
+  );
+
+program
+  .command('report')
+  .description(
+    'Re-run a stored backtest (RUN_ID of backtest_runs) or a recorded session (--depth, --trades) and write one self-contained HTML report (equity, inventory, mark-outs, PnL attribution, fills); prints the KPIs as a table, the report path, then JSON on the last line.',
+  )
+  .argument('[runId]', 'id of a stored backtest run (DATABASE_URL, else the embedded database)')
+  .option('--depth <file>', 'depth file (*.depth.jsonl.gz) with a snapshot (instead of a run id)')
+  .option('--trades <file>', 'trades file (*.trades.jsonl.gz) of the same session')
+  .option('--model <version>', 'model version id from the registry; default: the built-in default parameters')
+  .option('--fee-tier <name>', "fee tier of the session's venue (config/instruments.json); default: regular")
+  .option('--entry-latency-ms <ms>', 'order-entry latency (files only)', positiveNumber, 5)
+  .option('--cancel-latency-ms <ms>', 'cancel latency (files only)', positiveNumber, 5)
+  .option('--out <file>', 'HTML file to write; default <state dir>/reports/<session>-<model>.html')
+  .action(
+    async (runId: string | undefined, opts: Omit<import('./report.ts').ReportCommandOptions, 'runId'>) => {
+      const { runReportCommand } = await import('./report.ts');
+      process.exitCode = await runReportCommand({ ...opts, ...(runId === undefined ? {} : { runId }) });
     },
   );
 

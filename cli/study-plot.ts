@@ -4,10 +4,12 @@
  *  1. optimisation history: each trial's value (colour = state) and the best-so-far line (Optuna's
  *     `plot_optimization_history`: best over complete, feasible trials, in trial order);
  *  2. parameter importances (PED-ANOVA, core/validation/param-importance.ts), as horizontal bars.
- * vega and vega-lite are loaded only when a chart is rendered (`renderSvg`), so `mmflow` commands that
+ * vega and vega-lite are loaded only when a chart is rendered (`renderSvg`, app/report/svg.ts), so `mmflow` commands that
  * do not plot never load them.
  */
 import type { TopLevelSpec } from 'vega-lite';
+import { renderSvg } from '../app/report/svg.ts';
+import { escapeHtml } from '../app/report/html.ts';
 import type { ParamImportance } from '../core/validation/param-importance.ts';
 
 /** A trial as plotted. */
@@ -86,20 +88,6 @@ export function importanceSpec(importances: readonly ParamImportance[]): TopLeve
     },
   };
 }
-
-/** Renders a vega-lite spec to an SVG string in Node (headless view, no canvas). */
-export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  const [vega, { compile }] = await Promise.all([import('vega'), import('vega-lite')]);
-  const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
-}
-
-const escapeHtml = (s: string): string =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The whole HTML page: title, summary line and both charts as inline SVG. */
 export async function renderStudyHtml(page: {

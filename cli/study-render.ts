@@ -137,7 +137,9 @@ const PLAIN = { head: [], border: [] };
 
 const KPI_ROWS = [
   ['netPnlQuote', 'net PnL (quote)'],
-  ['sharpe', 'Sharpe (annualised)'],
+  ['netBp', 'net PnL, bp of traded notional'],
+  ['markout1sBp', 'mark-out vs mid at 1 s, bp'],
+  ['pnlTStat', 't-stat of per-minute PnL'],
   ['rmsInventoryRatio', 'RMS inventory / q_max'],
   ['maxDrawdownQuote', 'max drawdown (quote)'],
   ['fills', 'fills'],

@@ -19,6 +19,12 @@ export interface Instrument {
   readonly makerFeeBps: number;
   /** Taker fee in basis points of notional. */
   readonly takerFeeBps: number;
+  /**
+   * Name of the venue fee tier the two fees above come from (e.g. `regular`, `vip9`, `mm3`; see
+   * config/instruments.json and venues/instruments.ts `instrumentAtFeeTier`). Absent for an
+   * instrument built by hand with explicit fees (tests, tools).
+   */
+  readonly feeTier?: string;
 }
 
 /** Tick size as a float (quote currency per tick). Display and feature use only. */

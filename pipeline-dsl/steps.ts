@@ -65,6 +65,15 @@ export const backtestStepInputSchema = z.strictObject({
   entryLatencyMs: z.number().min(0).max(10_000).default(5),
   /** Cancel latency in ms. */
   cancelLatencyMs: z.number().min(0).max(10_000).default(5),
+  /**
+   * Fee tier of the session's venue the fills are charged at (config/instruments.json: `regular`,
+   * `vip1`…`vip9`, `mm1`…); absent = the venue's default tier. An unknown name fails the step
+   * (non-retryably, `UNKNOWN_FEE_TIER` listing the venue's tiers).
+   */
+  feeTier: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/, 'expected a fee tier name such as regular, vip9 or mm3')
+    .optional(),
 });
 export type BacktestStepInput = z.infer<typeof backtestStepInputSchema>;
 
@@ -139,7 +148,9 @@ const backtestOutputs = {
   quotes: T.number,
   fills: T.number,
   netPnlQuote: T.number,
-  sharpe: T.nullable(T.number),
+  grossBp: T.nullable(T.number),
+  markout1sBp: T.nullable(T.number),
+  pnlTStat: T.nullable(T.number),
   maxDrawdownQuote: T.number,
   rmsInventoryRatio: T.nullable(T.number),
   spreadCapturedPct: T.nullable(T.number),
@@ -326,7 +337,12 @@ export type BacktestStepOutputs = {
   readonly quotes: number;
   readonly fills: number;
   readonly netPnlQuote: number;
-  readonly sharpe: number | null;
+  /** Gross PnL before fees, bp of traded notional; null with no fill. */
+  readonly grossBp: number | null;
+  /** Mark-out vs the mid 1 s after each fill, bp of traded notional; null with no fill. */
+  readonly markout1sBp: number | null;
+  /** t-statistic of per-minute PnL (core/metrics/kpis.ts); null with < 2 minutes or flat PnL. */
+  readonly pnlTStat: number | null;
   readonly maxDrawdownQuote: number;
   readonly rmsInventoryRatio: number | null;
   readonly spreadCapturedPct: number | null;

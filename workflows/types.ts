@@ -23,7 +23,9 @@ export interface IngestResult {
 
 /**
  * The headline KPIs of one backtest or engine run (units in field names; `null` = not defined for the
- * run, e.g. Sharpe with no PnL variance; see docs/adr/0003-fill-model-and-kpis.md).
+ * run, e.g. bp figures with no fill; see docs/adr/0003-fill-model-and-kpis.md): the trade quality
+ * (`grossBp` before fees, `markout1sBp` vs the mid 1 s after each fill) and the t-statistic of per-minute
+ * PnL (`pnlTStat`) lead; spread captured is kept as a secondary figure.
  */
 export type BacktestKpis = Pick<
   Kpis,
@@ -31,7 +33,9 @@ export type BacktestKpis = Pick<
   | 'quotes'
   | 'fills'
   | 'netPnlQuote'
-  | 'sharpe'
+  | 'grossBp'
+  | 'markout1sBp'
+  | 'pnlTStat'
   | 'maxDrawdownQuote'
   | 'rmsInventoryRatio'
   | 'spreadCapturedPct'
@@ -46,7 +50,9 @@ export function headlineKpis(k: Kpis): BacktestKpis {
     quotes: k.quotes,
     fills: k.fills,
     netPnlQuote: k.netPnlQuote,
-    sharpe: k.sharpe,
+    grossBp: k.grossBp,
+    markout1sBp: k.markout1sBp,
+    pnlTStat: k.pnlTStat,
     maxDrawdownQuote: k.maxDrawdownQuote,
     rmsInventoryRatio: k.rmsInventoryRatio,
     spreadCapturedPct: k.spreadCapturedPct,

@@ -1,7 +1,8 @@
 /**
  * Event-driven backtest of one recorded session: the recorded depth + trades (merged in recorded
  * order, e.g. by `loadSessionEvents`) replayed through the QuotingEngine against the SimulatedVenue
- * (core/backtest/replay.ts), then the KPIs (core/metrics/kpis.ts; docs/adr/0003-fill-model-and-kpis.md).
+ * (core/backtest/replay.ts), then the KPIs (core/metrics/kpis.ts; docs/adr/0003-fill-model-and-kpis.md)
+ * and the trade-quality analysis (mark-outs, PnL attribution, fill kinds, series: ./run-analysis-report.ts).
  *
  * Two entry points: `runBacktest` (synchronous; any model without an alpha term) and
  * `runBacktestAsync` (also models with an alpha term: each prediction the engine requests is awaited
@@ -15,6 +16,8 @@ import { alphaParamsOf, type ModelParams } from '../quoting/model-params.ts';
 import type { MarketEvent, MarketKind } from '../market-events.ts';
 import type { EngineCounters } from '../engine/quoting-engine.ts';
 import type { Kpis } from '../metrics/kpis.ts';
+import type { RunAnalysis } from '../metrics/run-analysis.ts';
+import { replayAnalysis } from './run-analysis-report.ts';
 import { ALPHA_FEATURE_COUNT, ALPHA_FEATURE_NAMES } from '../alpha/features.ts';
 import { requireFeatureNames, type AlphaModel } from '../alpha/alpha-model.ts';
 import { ReplaySession, type ReplayOptions, type ReplayWindow } from './replay.ts';
@@ -57,6 +60,11 @@ export interface BacktestReport {
   readonly counters: Readonly<EngineCounters>;
   /** Every fill, oldest first (empty when `recordFills` is false). */
   readonly fills: readonly Fill[];
+  /**
+   * Mark-outs at the curve horizons, PnL attribution, fill kinds, the 1-s series (equity, inventory,
+   * mid) and the fills as a report draws them (`fills` empty when `recordFills` is false).
+   */
+  readonly analysis: RunAnalysis;
 }
 
 /**
@@ -155,5 +163,6 @@ function report(replay: ReplaySession, opts: BacktestOptions): BacktestReport {
     kpis: replay.kpis(),
     counters: { ...e.counters },
     fills: e.fills.slice(),
+    analysis: replayAnalysis(replay, opts.instrument),
   };
 }

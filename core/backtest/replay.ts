@@ -8,7 +8,8 @@
  *     bookTicker) leave the clock where it is. The recorder's receive clock is off by ≈ 1.3 s in the 2024
  *     sessions (/work/shared/data/README.md, "Known quirks"), so receive time is used for ORDER only.
  *     The clock is monotone: a slightly earlier exchange time than the last one does not move it back.
- *  2. equity/inventory sampling on the 1-s grid (state before this event), for the KPIs;
+ *  2. equity/inventory/mid sampling on the 1-s grid (state before this event), for the KPIs and the
+ *     report's series;
  *  3. venue.processUntil(t): our requests due by t arrive (against the book before this event);
  *  4. trades: venue.onTrade (fills of our resting orders, reported to the engine) …
  *  5. engine.onMarketEvent: book, signals, decision, actions to the venue (which arrive later);
@@ -171,7 +172,12 @@ export class ReplaySession {
         if (Number.isNaN(this.firstTimeUs)) this.firstTimeUs = nowUs;
         this.lastTimeUs = nowUs;
         if (this.sampler.isDue(nowUs))
-          this.sampler.record(nowUs, this.engine.netPnlQuote(), this.engine.inventoryLots);
+          this.sampler.record(
+            nowUs,
+            this.engine.netPnlQuote(),
+            this.engine.inventoryLots,
+            this.engine.lastMidTicks,
+          );
       }
     }
     const nowUs = this.clock.nowUs();

@@ -1,9 +1,10 @@
 /**
- * The KPI set of a running QuotingEngine and its 1-s equity/inventory sampler: the one place that maps
+ * The KPI set of a running QuotingEngine (with its mark-out tracker) and its 1-s equity/inventory sampler: the one place that maps
  * engine state to `computeKpis`, shared by the backtest replay and the native live driver.
  */
 import { ONE_SECOND_US, type EquitySampler } from '../metrics/equity.ts';
 import { computeKpis, type Kpis } from '../metrics/kpis.ts';
+import { tradeQualityOf } from '../metrics/trade-quality.ts';
 import type { QuotingEngine } from './quoting-engine.ts';
 
 /**
@@ -35,5 +36,6 @@ export function engineKpis(
     events,
     finalInventoryLots: engine.inventoryLots,
     maxAbsInventoryLots: engine.maxAbsInventoryLots,
+    tradeQuality: tradeQualityOf(engine.markoutCurve, engine.feesQuote),
   });
 }

@@ -51,8 +51,9 @@
  * cancelled at the swap; the book, the position and every signal whose settings are unchanged stay
  * warm (./engine-signals.ts); the next event decides with the new quoter. Counted in `swaps`.
  *
- * Mark-out (core/metrics/markout.ts): every fill is marked against the first synced mid 1 s after it;
- * the totals are `markout`.
+ * Mark-out (core/metrics/markout.ts): every fill is marked against the first synced mid and microprice
+ * at or after each horizon of CURVE_MARKOUT_HORIZONS_MS (core/metrics/run-analysis.ts); `markoutCurve` is
+ * the tracker, `markout` its 1-s totals against the mid.
  *
  * Hot path: per event, no allocation of our own (the quoter view is one reused object, working orders
  * live in one array, the executor writes its actions into one reused array); the quoter allocates at most
@@ -85,7 +86,8 @@ import {
 } from './feature-schedule.ts';
 import { buildSignals, carrySignals } from './engine-signals.ts';
 import { SpreadCaptureAccumulator } from '../metrics/spread-capture.ts';
-import { MarkoutTracker, type MarkoutTotals } from '../metrics/markout.ts';
+import { MarkoutCurveTracker, type MarkoutTotals } from '../metrics/markout.ts';
+import { CURVE_MARKOUT_HORIZONS_MS } from '../metrics/run-analysis.ts';
 import { newEngineCounters, type EngineCounters } from './engine-counters.ts';
 import type { ExecutionVenue, VenueReport } from './venue-port.ts';
 import { PositionLedger } from './position.ts';
@@ -180,7 +182,10 @@ export class QuotingEngine {
   readonly spreadCapture = new SpreadCaptureAccumulator();
   /** The risk gate every decision passes (docs/adr/0011-risk-layer.md). */
   readonly risk: RiskGate;
-  private readonly markoutTracker: MarkoutTracker;
+  private readonly markoutTracker: MarkoutCurveTracker;
+  private readonly markout1s: MarkoutTotals;
+  /** Microprice of the synced book as of its last change, ticks (NaN before the first). */
+  private micropriceTicks = Number.NaN;
 
   private readonly opts: QuotingEngineOptions;
   private readonly sync: BinanceBookSync;
@@ -212,6 +217,10 @@ export class QuotingEngine {
     nowUs: 0,
     bestBidTicks: undefined,
     bestAskTicks: undefined,
+    bestBidLots: undefined,
+    bestAskLots: undefined,
+    lastBidFillUs: Number.NEGATIVE_INFINITY,
+    lastAskFillUs: Number.NEGATIVE_INFINITY,
     midTicks: undefined,
     sigmaTicksPerSqrtSec: undefined,
     ofi: 0,
@@ -245,7 +254,12 @@ export class QuotingEngine {
       opts.onResyncRequested === undefined ? {} : { onResyncRequested: opts.onResyncRequested },
     );
     this.tickerCheck = opts.checkBookTicker === false ? undefined : new BookTickerCheck();
-    this.markoutTracker = new MarkoutTracker(MARKOUT_HORIZON_US, opts.quotePerTickLot);
+    this.markoutTracker = new MarkoutCurveTracker({
+      horizonsUs: CURVE_MARKOUT_HORIZONS_MS.map((ms) => ms * 1000),
+      quotePerTickLot: opts.quotePerTickLot,
+      ...(opts.recordFills === true ? { perFillHorizonUs: MARKOUT_HORIZON_US } : {}),
+    });
+    this.markout1s = this.markoutTracker.totalsAt(MARKOUT_HORIZON_US);
     this.quoter = opts.quoter;
     this.params = s;
     this.onAlphaRequest = opts.onAlphaRequest;
@@ -264,6 +278,10 @@ export class QuotingEngine {
 
   /** The 1-s mark-out of our fills so far (core/metrics/markout.ts); a live view, read-only. */
   get markout(): MarkoutTotals {
+    return this.markout1s;
+  }
+  /** Mark-outs of our fills at every curve horizon, vs mid and microprice; read-only for callers. */
+  get markoutCurve(): MarkoutCurveTracker {
     return this.markoutTracker;
   }
   /** The hard inventory limit in force (the current params' `maxInventoryLots`), lots. */
@@ -516,7 +534,10 @@ export class QuotingEngine {
       if (this.position.unmarkedLots !== 0) this.position.markAdopted(mid); // adopted at start: first mid
       this.vol.update(mid, nowUs);
       if (this.volLong !== undefined) this.volLong.update(mid, nowUs);
-      this.markoutTracker.onMid(mid, nowUs);
+      // The microprice moves only with the book: recomputed on depth changes, not on every trade.
+      if (depthChanged || Number.isNaN(this.micropriceTicks))
+        this.micropriceTicks = book.micropriceTicks() ?? mid;
+      this.markoutTracker.onMid(mid, this.micropriceTicks, nowUs);
     }
     if (depthChanged && this.diEnabled) {
       const levels = this.params.diLevels;
@@ -533,6 +554,8 @@ export class QuotingEngine {
     v.nowUs = nowUs;
     v.bestBidTicks = book.bestBidTicks();
     v.bestAskTicks = book.bestAskTicks();
+    v.bestBidLots = book.bestBidLots();
+    v.bestAskLots = book.bestAskLots();
     v.midTicks = mid;
     v.sigmaTicksPerSqrtSec = this.vol.sigmaTicksPerSqrtSec();
     v.ofi = this.ofi.value(nowUs);
@@ -593,7 +616,9 @@ export class QuotingEngine {
     c.fills++;
     c.filledLots += f.sizeLots;
     this.position.onFill(f);
-    this.markoutTracker.onFill(f.side, f.priceTicks, f.sizeLots, f.timeUs);
+    if (f.side === 'bid') this.view.lastBidFillUs = f.timeUs;
+    else this.view.lastAskFillUs = f.timeUs;
+    this.markoutTracker.onFill(f.side, f.priceTicks, f.sizeLots, f.timeUs, f.tradeThrough);
     if (this.opts.recordFills === true) this.fills.push(f);
     const o = this.working.find(f.clientOrderId);
     if (o === undefined) return; // an order we no longer track (cannot happen with a conforming venue)

@@ -1,6 +1,7 @@
 /**
- * Samples equity (mark-to-mid PnL, quote currency) and inventory on a fixed grid of market time, for the
- * KPIs of ./kpis.ts (Sharpe, drawdown, RMS inventory; docs/adr/0003-fill-model-and-kpis.md).
+ * Samples equity (mark-to-mid PnL, quote currency), inventory and (optionally) the mid on a fixed grid of
+ * market time, for the KPIs of ./kpis.ts (per-minute PnL, drawdown, RMS inventory;
+ * docs/adr/0003-fill-model-and-kpis.md) and the series of a report (./run-analysis.ts `RunSeries`).
  *
  * Grid: the first sample is taken at the first recorded time t0 (the state before any event is
  * processed: equity 0, inventory 0 in a fresh run); then one sample at every t0 + k·intervalUs. A
@@ -18,6 +19,9 @@ export class EquitySampler {
   readonly intervalUs: number;
   private readonly equity: number[] = [];
   private readonly inventory: number[] = [];
+  /** Mid samples, ticks; NaN = no mid. */
+  private readonly mid: number[] = [];
+  private startUsValue = Number.NaN;
   private nextUs = 0;
   private started = false;
 
@@ -39,15 +43,18 @@ export class EquitySampler {
    * grid at `tUs`).
    * @param tUs market time, Unix epoch µs. @param equityQuote mark-to-mid PnL, quote currency.
    * @param inventoryLots signed position, lots.
+   * @param midTicks the mid, ticks; undefined (the default) when there is none (book not synced).
    */
-  record(tUs: number, equityQuote: number, inventoryLots: number): void {
+  record(tUs: number, equityQuote: number, inventoryLots: number, midTicks?: number): void {
     if (!this.started) {
       this.started = true;
       this.nextUs = tUs;
+      this.startUsValue = tUs;
     }
     while (tUs >= this.nextUs) {
       this.equity.push(equityQuote);
       this.inventory.push(inventoryLots);
+      this.mid.push(midTicks ?? Number.NaN);
       this.nextUs += this.intervalUs;
     }
   }
@@ -55,6 +62,16 @@ export class EquitySampler {
   /** Equity samples, quote currency, oldest first. */
   equitySeries(): readonly number[] {
     return this.equity;
+  }
+
+  /** Time of the first sample (the grid's origin), Unix epoch µs; undefined before any. */
+  get startUs(): number | undefined {
+    return Number.isNaN(this.startUsValue) ? undefined : this.startUsValue;
+  }
+
+  /** Mid samples, ticks (undefined: no mid then), oldest first (same grid). Allocates. */
+  midSeries(): (number | undefined)[] {
+    return this.mid.map((m) => (Number.isNaN(m) ? undefined : m));
   }
 
   /** Inventory samples, lots, oldest first (same grid as `equitySeries`). */

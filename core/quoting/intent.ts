@@ -88,4 +88,10 @@ export interface Fill {
   readonly liquidity: 'maker' | 'taker';
   /** Fill time, Unix epoch µs. */
   readonly timeUs: number;
+  /**
+   * How the fill happened, when the venue says (the simulated venue, core/sim/queue.ts): true = a trade
+   * printed strictly beyond our price (the whole level, us included, was consumed); false = a trade at our
+   * price after the queue ahead of us had traded. Absent: the venue did not say (live).
+   */
+  readonly tradeThrough?: boolean;
 }

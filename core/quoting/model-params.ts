@@ -1,7 +1,7 @@
 /**
  * Parameters of one quoting-model version, parsed at the boundary (pipeline YAML, DB rows, model
- * metadata) with zod. The union is discriminated by `model`: 'as-v1-alpha' (seed 004 §3) and 'as-v1.5'
- * (seed 004 §4).
+ * metadata) with zod. The union is discriminated by `model`: 'as-v1-alpha' (seed 004 §3), 'as-v1.5'
+ * (seed 004 §4), 'fair-value' and the 'join-touch' baseline (issue 15; ./fair-value-params.ts).
  *
  * Units follow docs/adr/0002-quoting-model-units.md: the model computes in ticks, σ in ticks/√s, time to
  * horizon in s, k in 1/tick, inventory q in unit orders (inventoryLots / quoteSizeLots), γ in 1/tick per
@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { RiskLimitsSchema } from '../risk/risk-limits.ts';
 import { MAX_HALF_SPREAD_BPS_LIMIT } from './quote-bounds.ts';
+import { FairValueParamsSchema, JoinTouchParamsSchema } from './fair-value-params.ts';
 
 const positiveFinite = z.number().positive().finite();
 const positiveInt = z.int().positive();
@@ -132,8 +133,16 @@ export const AsV15ParamsSchema = z.strictObject({
 /** Parameters of an 'as-v1.5' model version. */
 export type AsV15Params = Readonly<z.infer<typeof AsV15ParamsSchema>>;
 
-/** All model versions, discriminated by `model`. */
-export const ModelParamsSchema = z.discriminatedUnion('model', [AsV1AlphaParamsSchema, AsV15ParamsSchema]);
+/**
+ * All model versions, discriminated by `model`: the Avellaneda–Stoikov versions above, and the
+ * fair-value quoter and join-the-touch baseline of ./fair-value-params.ts.
+ */
+export const ModelParamsSchema = z.discriminatedUnion('model', [
+  AsV1AlphaParamsSchema,
+  AsV15ParamsSchema,
+  FairValueParamsSchema,
+  JoinTouchParamsSchema,
+]);
 
 /** Parameters of any model version. */
 export type ModelParams = Readonly<z.infer<typeof ModelParamsSchema>>;

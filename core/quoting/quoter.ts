@@ -13,6 +13,13 @@ export interface QuoterView {
   readonly bestBidTicks: number | undefined;
   /** Best ask, ticks; undefined when the ask side is empty. */
   readonly bestAskTicks: number | undefined;
+  /** Visible lots at the best bid; undefined when the bid side is empty. */
+  readonly bestBidLots: number | undefined;
+  /** Visible lots at the best ask; undefined when the ask side is empty. */
+  readonly bestAskLots: number | undefined;
+  /** Time of our last bid fill / ask fill, Unix epoch µs; −Infinity before any (since the engine started). */
+  readonly lastBidFillUs: number;
+  readonly lastAskFillUs: number;
   /** Mid price, ticks (may be x.5); undefined when either side is empty. */
   readonly midTicks: number | undefined;
   /** Mid volatility, ticks/√s (core/signals/ewma-volatility.ts); undefined until warmed up. */

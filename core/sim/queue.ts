@@ -36,6 +36,15 @@ export function tradeReaches(order: QueuedOrder, tradePriceTicks: number): boole
 }
 
 /**
+ * Whether a print at `tradePriceTicks` is a trade THROUGH the order's price (strictly beyond it: bid,
+ * trade price < our bid; ask, trade price > our ask), the kind of a fill `matchTrade` gives (a fill by a
+ * print exactly at our price is a queue fill).
+ */
+export function isTradeThrough(order: QueuedOrder, tradePriceTicks: number): boolean {
+  return order.side === 'bid' ? tradePriceTicks < order.priceTicks : tradePriceTicks > order.priceTicks;
+}
+
+/**
  * Applies one trade print to one order and returns the lots filled (0 if none). Mutates
  * `order.queueAheadLots` (consumed by at-price trades; 0 after a through trade). Does NOT change
  * `openLots`: the caller books the fill.

@@ -9,7 +9,8 @@
  *    (bid ≥ best ask, ask ≤ best bid) is rejected with `post-only-would-cross`. Every fill is therefore
  *    a maker fill at the order's own price, charged `makerFeeBps`.
  *  - Queue and fills: the risk-averse queue model of `./queue.ts` (trade-through fills; at-price fills
- *    after the visible queue ahead has traded; queue ahead capped when the level shrinks).
+ *    after the visible queue ahead has traded; queue ahead capped when the level shrinks). Each fill says
+ *    which (`Fill.tradeThrough`).
  *
  * Driving it (the replay loop in core/backtest/replay.ts): for each market event at time t,
  * `processUntil(t)` first (arrivals with arrival time ≤ t happen before the event, against the book as
@@ -23,7 +24,7 @@ import type { Clock } from '../ports.ts';
 import type { OrderAction } from '../quoting/intent.ts';
 import type { ExecutionVenue, VenueReportListener } from '../engine/venue-port.ts';
 import { feeQuote } from './fees.ts';
-import { capQueueAhead, matchTrade, type QueuedOrder } from './queue.ts';
+import { capQueueAhead, isTradeThrough, matchTrade, type QueuedOrder } from './queue.ts';
 
 /** What the simulated venue reads from the (shared, read-only) order book. `OrderBook` satisfies it. */
 export interface BookLevelsReader {
@@ -176,6 +177,7 @@ export class SimulatedVenue implements ExecutionVenue {
           feeQuote: feeQuote(o.priceTicks, lots, this.opts.quotePerTickLot, this.opts.makerFeeBps),
           liquidity: 'maker',
           timeUs: this.opts.clock.nowUs(),
+          tradeThrough: isTradeThrough(o, trade.priceTicks),
         },
         openLots: o.openLots,
       });

@@ -3,7 +3,7 @@
  *
  * ```yaml
  * objective:
- *   metric: sharpe            # a KPI name (core/metrics/kpis.ts)
+ *   metric: pnlTStat          # a KPI name (core/metrics/kpis.ts), e.g. netBp, markout1sBp
  *   direction: maximize       # or minimize
  *   aggregate: mean           # over the folds' values: mean | median | sum (default mean)
  *   constraints:              # each must hold on EVERY validation fold
@@ -149,7 +149,22 @@ export function scoreFold(objective: Objective, kpis: Kpis, label: string): Fold
 function whyNull(metric: ObjectiveMetric): string {
   switch (metric) {
     case 'sharpe':
-      return 'fewer than 2 equity increments or a flat equity curve';
+      return 'a run shorter than one day, fewer than 2 per-minute PnL increments or a flat equity curve';
+    case 'pnlTStat':
+      return 'fewer than 2 per-minute PnL increments or a flat equity curve';
+    case 'grossBp':
+    case 'netBp':
+    case 'feesBp':
+    case 'markout100msBp':
+    case 'markout1sBp':
+    case 'markout5sBp':
+    case 'markout30sBp':
+    case 'markout1sMicropriceBp':
+    case 'spreadBp':
+    case 'adverse0To1sBp':
+    case 'adverse1To30sBp':
+    case 'inventoryBp':
+      return 'no fill: bp of a zero traded notional';
     case 'rmsInventoryRatio':
       return 'no inventory sample';
     case 'spreadCapturedPct':

@@ -9,7 +9,7 @@
  * Pure: no I/O.
  */
 import type { Kpis } from '../metrics/kpis.ts';
-import { ratioOrNull } from '../metrics/kpis.ts';
+import { bpOf, PNL_INTERVAL_SEC, ratioOrNull } from '../metrics/kpis.ts';
 import type { FoldWindow } from './walk-forward.ts';
 
 /** A contiguous time span of one session, [startUs, endUs), exchange time µs. */
@@ -71,6 +71,11 @@ function weightedMean(
  * - Spread captured (both): fill-weighted mean (the KPI is a mean over fills).
  * - Sharpe: duration-weighted mean of the spans' annualised ratios, an approximation (the exact ratio
  *   needs the joined equity increments, which the spans do not return).
+ * - PnL t-statistic: Σ tᵢ·√nᵢ / √Σ nᵢ with nᵢ the span's minutes (its per-minute increments): exact when
+ *   the spans' per-minute PnL has one standard deviation (tᵢ·√nᵢ = nᵢ·meanᵢ/sd), an approximation otherwise.
+ * - Trade quality: traded notional, queue and trade-through fills summed; gross, net and fee bp recomputed
+ *   from the summed PnL, fees and notional; every other bp figure notional-weighted (Σ Nᵢ·bpᵢ / Σ Nᵢ =
+ *   10⁴·Σ quoteᵢ / Σ Nᵢ: the figure of the joined fills, as the quote sums would give).
  * @throws Error when `spans` is empty.
  */
 export function combineSpanKpis(spans: readonly SpanKpis[]): Kpis {
@@ -89,10 +94,16 @@ export function combineSpanKpis(spans: readonly SpanKpis[]): Kpis {
     (k) => (k.rmsInventoryRatio === null ? null : k.rmsInventoryRatio ** 2),
     byTime,
   );
+  const byNotional = (s: SpanKpis): number => s.kpis.tradedNotionalQuote;
+  const notional = sum((k) => k.tradedNotionalQuote);
+  const net = sum((k) => k.netPnlQuote);
+  const fees = sum((k) => k.feesQuote);
+  const bp = (pick: (k: Kpis) => number | null): number | null => weightedMean(spans, pick, byNotional);
   return {
-    netPnlQuote: sum((k) => k.netPnlQuote),
-    feesQuote: sum((k) => k.feesQuote),
+    netPnlQuote: net,
+    feesQuote: fees,
     sharpe: weightedMean(spans, (k) => k.sharpe, byTime),
+    pnlTStat: combinedTStat(spans),
     maxDrawdownQuote: max((k) => k.maxDrawdownQuote),
     rmsInventoryRatio: meanSquare === null ? null : Math.sqrt(meanSquare),
     spreadCapturedPct: weightedMean(spans, (k) => k.spreadCapturedPct, byFills),
@@ -105,5 +116,34 @@ export function combineSpanKpis(spans: readonly SpanKpis[]): Kpis {
     events: sum((k) => k.events),
     finalInventoryLots: spans.at(-1)!.kpis.finalInventoryLots,
     maxAbsInventoryLots: max((k) => k.maxAbsInventoryLots),
+    tradedNotionalQuote: notional,
+    grossBp: bpOf(net + fees, notional),
+    netBp: bpOf(net, notional),
+    feesBp: bpOf(fees, notional),
+    markout100msBp: bp((k) => k.markout100msBp),
+    markout1sBp: bp((k) => k.markout1sBp),
+    markout5sBp: bp((k) => k.markout5sBp),
+    markout30sBp: bp((k) => k.markout30sBp),
+    markout1sMicropriceBp: bp((k) => k.markout1sMicropriceBp),
+    spreadBp: bp((k) => k.spreadBp),
+    adverse0To1sBp: bp((k) => k.adverse0To1sBp),
+    adverse1To30sBp: bp((k) => k.adverse1To30sBp),
+    inventoryBp: bp((k) => k.inventoryBp),
+    queueFills: sum((k) => k.queueFills),
+    tradeThroughFills: sum((k) => k.tradeThroughFills),
   };
+}
+
+/** Σ tᵢ·√nᵢ / √Σ nᵢ over the spans with a t-statistic, nᵢ = the span's minutes; null when none has one. */
+function combinedTStat(spans: readonly SpanKpis[]): number | null {
+  let num = 0;
+  let minutes = 0;
+  for (const s of spans) {
+    const t = s.kpis.pnlTStat;
+    const n = s.durationUs / (PNL_INTERVAL_SEC * 1e6);
+    if (t === null || !(n > 0)) continue;
+    num += t * Math.sqrt(n);
+    minutes += n;
+  }
+  return minutes > 0 ? num / Math.sqrt(minutes) : null;
 }

@@ -12,13 +12,14 @@
  * cli/study-render.ts checks at compile time that the writer's types match these schemas.
  */
 import { z } from 'zod';
-import { KpisSchema } from '../../core/validation/kpis-schema.ts';
+import { StoredKpisSchema } from '../../core/validation/kpis-schema.ts';
 
 /**
  * A KPI object (core/metrics/kpis.ts) read back: every KPI of `Kpis` (each writer since the first
- * study wrote all of them; `null` = undefined for the run), plus any KPI a newer writer added.
+ * study wrote all of them; `null` = undefined for the run) except the trade-quality ones, optional
+ * (absent in studies written before issue 15), plus any KPI a newer writer added.
  */
-export const StoredKpis = KpisSchema.loose();
+export const StoredKpis = StoredKpisSchema.loose();
 
 /** One fold's figures (`FoldFigures`). */
 export const StoredFoldFigures = z.looseObject({

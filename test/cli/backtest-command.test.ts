@@ -33,6 +33,7 @@ describe('mmflow backtest', () => {
     expect(run.lastJson).toEqual({
       session: SESSION,
       model: 'built-in default',
+      feeTier: 'regular',
       ...headlineKpis(direct.kpis),
     });
   });

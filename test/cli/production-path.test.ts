@@ -11,7 +11,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../app/paths.ts';
-import { DEFAULT_MODEL_VERSION_ID, RETRAIN_BASE_MODEL_VERSION_ID } from '../../app/seed-models.ts';
+import {
+  BASELINE_MODEL_VERSION_ID,
+  DEFAULT_MODEL_VERSION_ID,
+  FAIR_VALUE_MODEL_VERSION_ID,
+  RETRAIN_BASE_MODEL_VERSION_ID,
+} from '../../app/seed-models.ts';
 import { createPool } from '../../db/pool.ts';
 import { getModelVersion } from '../../db/repositories/models.ts';
 import { testServices } from '../setup/services.ts';
@@ -70,12 +75,19 @@ describe('production path: mmflow migrate, mmflow worker, mmflow pipelines run',
     const out = first.lastJson as { applied: string[]; registeredModels: string[] };
     expect(out.applied.length).toBeGreaterThan(0);
     expect([...out.registeredModels].sort()).toEqual(
-      [DEFAULT_MODEL_VERSION_ID, RETRAIN_BASE_MODEL_VERSION_ID].sort(),
+      [
+        DEFAULT_MODEL_VERSION_ID,
+        RETRAIN_BASE_MODEL_VERSION_ID,
+        FAIR_VALUE_MODEL_VERSION_ID,
+        BASELINE_MODEL_VERSION_ID,
+      ].sort(),
     );
     const db = createPool(databaseUrl);
     try {
       for (const id of [DEFAULT_MODEL_VERSION_ID, RETRAIN_BASE_MODEL_VERSION_ID])
         expect((await getModelVersion(db, id))?.status).toBe('champion');
+      for (const id of [FAIR_VALUE_MODEL_VERSION_ID, BASELINE_MODEL_VERSION_ID])
+        expect((await getModelVersion(db, id))?.status).toBe('candidate');
     } finally {
       await db.end();
     }

@@ -14,7 +14,6 @@ import {
   type AsV1AlphaParams,
 } from '../../../core/quoting/model-params.ts';
 import { runBacktest, type BacktestOptions } from '../../../core/backtest/backtester.ts';
-import { SECONDS_PER_YEAR } from '../../../core/metrics/kpis.ts';
 
 const INSTRUMENT: Instrument = {
   venue: 'binance-spot',
@@ -108,11 +107,17 @@ describe('windowed replay: hand-checked case', () => {
     ]);
     // Equity sampled before the events at 2 s, 3 s, 4 s: 0, 0 (the fill happens at 3 s), then
     // cash −198 + 2·100.5 = 3 at 4 s; inventory 0, 0, 2. Final: −198 + 2·102.5 = 7.
-    const sharpe = (1.5 / Math.sqrt(4.5)) * Math.sqrt(SECONDS_PER_YEAR); // increments 0, 3
+    // Trade quality: one fill, bought 2 @ 99 by a trade through our bid (98 < 99), notional 198.
+    // Mid at the fill (the trade event's book 100/101) 100.5 → spread (100.5 − 99)·2 = 3. The next mid
+    // is at 4 s, 102/103 (microprice 102.5, equal sizes) → every horizon from 100 ms to 1 s settles at
+    // (102.5 − 99)·2 = 7; longer ones are pending at the end and valued at the last mid 102.5 → 7.
+    // Attribution: spread 3, adverse 0–1 s 4, 1–30 s 0, inventory 0, fees 0 → net 7 = the net PnL.
+    const bp = (quote: number): number => (1e4 * quote) / 198;
     expect(r.kpis).toEqual({
       netPnlQuote: 7,
       feesQuote: 0,
-      sharpe,
+      sharpe: null, // 2 s: shorter than a day
+      pnlTStat: null, // fewer than 2 per-minute increments
       maxDrawdownQuote: 0,
       rmsInventoryRatio: Math.sqrt((0 + 0 + 0.25) / 3), // (2/4)² in one of three samples
       spreadCapturedPct: 100, // bought at 99, mid at quote 100.5, half spread (102 − 99)/2 = 1.5
@@ -125,7 +130,55 @@ describe('windowed replay: hand-checked case', () => {
       events: 3,
       finalInventoryLots: 2,
       maxAbsInventoryLots: 2,
+      tradedNotionalQuote: 198,
+      grossBp: bp(7),
+      netBp: bp(7),
+      feesBp: 0,
+      markout100msBp: bp(7),
+      markout1sBp: bp(7),
+      markout5sBp: bp(7),
+      markout30sBp: bp(7),
+      markout1sMicropriceBp: bp(7),
+      spreadBp: bp(3),
+      adverse0To1sBp: bp(4),
+      adverse1To30sBp: 0,
+      inventoryBp: 0,
+      queueFills: 0,
+      tradeThroughFills: 1,
     });
+    const a = r.analysis;
+    expect(a.markouts.map((m) => [m.horizonMs, m.vsMidQuote, m.vsMicropriceQuote])).toEqual([
+      [0, 3, 3], // the microprice of 100×5 / 101×5 is the mid
+      ...[100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000].map((h) => [h, 7, 7]),
+    ]);
+    expect(a.attribution).toEqual({
+      tradedNotionalQuote: 198,
+      spreadQuote: 3,
+      adverse0To1sQuote: 4,
+      adverse1To30sQuote: 0,
+      inventoryQuote: 0,
+      feesQuote: 0,
+      netQuote: 7,
+      bp: { spread: bp(3), adverse0To1s: bp(4), adverse1To30s: 0, inventory: 0, fees: 0, net: bp(7) },
+    });
+    expect(a.fillKinds).toEqual({ queueFills: 0, tradeThroughFills: 1, unknownFills: 0 });
+    // Samples before the events at 2, 3 and 4 s (see above); the mid 100.5 until the diff at 4 s.
+    expect(a.series).toEqual({
+      timeMs: [T0_MS + 2000, T0_MS + 3000, T0_MS + 4000],
+      equityQuote: [0, 0, 3],
+      inventory: [0, 0, 2],
+      mid: [100.5, 100.5, 100.5],
+    });
+    expect(a.fills).toEqual([
+      {
+        timeMs: T0_MS + 3000,
+        side: 'bid',
+        price: 99,
+        size: 2,
+        markout1sBp: (1e4 * (102.5 - 99)) / 99,
+        tradeThrough: true,
+      },
+    ]);
     expect(r.counters).toMatchObject({ events: 7, decisions: 3, cancelsSent: 2 });
   });
 

@@ -106,7 +106,10 @@ const capArb: fc.Arbitrary<number | undefined> = fc.oneof(
 );
 
 /** Trial parameters over the keys of `space` that `base` has (declaration order; `when` honoured). */
-function paramsArb(space: Readonly<Record<string, ParamSpec>>, base: ModelParams): fc.Arbitrary<ModelParams> {
+/** The A&S kinds: the ones with a spread floor `minSpreadTicks` that the cap must not undercut. */
+type AsParams = Extract<ModelParams, { readonly minSpreadTicks: number }>;
+
+function paramsArb(space: Readonly<Record<string, ParamSpec>>, base: AsParams): fc.Arbitrary<AsParams> {
   const keys = Object.keys(space).filter((k) => Object.hasOwn(base, k));
   const record: Record<string, fc.Arbitrary<ParamValue>> = {};
   for (const k of keys) record[k] = valueOf(space[k]!);
@@ -116,6 +119,9 @@ function paramsArb(space: Readonly<Record<string, ParamSpec>>, base: ModelParams
     // As the study builds a trial's params (workflows/study.ts), so the schema is the study's.
     const built = trialModelParams(base, trial, 'property trial');
     if (!built.ok) throw new Error(built.error);
+    if (built.params.model !== base.model || !('minSpreadTicks' in built.params)) {
+      throw new Error(`trial params changed kind: ${built.params.model}`);
+    }
     return cap === undefined ? built.params : { ...built.params, maxHalfSpreadBps: cap };
   });
 }
@@ -130,7 +136,7 @@ interface Checked {
  * Replays `window` of `s` with `params` (the backtester's loop, split around the engine as its
  * benchmark does) and checks the intent of every decision against the book it was decided on.
  */
-function replayChecked(s: LoadedSession, params: ModelParams, window: ReplayWindow): Checked {
+function replayChecked(s: LoadedSession, params: AsParams, window: ReplayWindow): Checked {
   const replay = new ReplaySession({
     instrument: s.instrument,
     market: s.market,
@@ -204,7 +210,7 @@ describe('quote bounds over the retrain-weekly search space, on real USDⓈ-M wi
     }
   });
 
-  const runAll = (params: ModelParams): void => {
+  const runAll = (params: AsParams): void => {
     for (const { session, window } of WINDOWS) {
       const r = replayChecked(sessions.get(session)!, params, window);
       expect(r.problems, `${session} ${JSON.stringify(params)}`).toEqual([]);

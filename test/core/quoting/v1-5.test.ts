@@ -56,6 +56,10 @@ function view(overrides: Partial<QuoterView> = {}): QuoterView {
     inventoryLots: 0,
     sigmaLongTicksPerSqrtSec: undefined,
     alphaTicks: 0,
+    bestBidLots: undefined,
+    bestAskLots: undefined,
+    lastBidFillUs: Number.NEGATIVE_INFINITY,
+    lastAskFillUs: Number.NEGATIVE_INFINITY,
     ...overrides,
   };
 }

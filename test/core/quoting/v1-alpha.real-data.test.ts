@@ -50,6 +50,10 @@ describe(`V1-α defaults on ${SESSION}`, () => {
         inventoryLots: 0,
         sigmaLongTicksPerSqrtSec: undefined,
         alphaTicks: 0,
+        bestBidLots: undefined,
+        bestAskLots: undefined,
+        lastBidFillUs: Number.NEGATIVE_INFINITY,
+        lastAskFillUs: Number.NEGATIVE_INFINITY,
       });
       if (intent.bid === undefined || intent.ask === undefined || sigma === undefined) {
         if (intent.bidReason === 'no-volatility-yet' && sigma === undefined) notReady += 1;

@@ -36,6 +36,10 @@ function view(overrides: Partial<QuoterView> = {}): QuoterView {
     inventoryLots: 0,
     sigmaLongTicksPerSqrtSec: undefined,
     alphaTicks: 0,
+    bestBidLots: undefined,
+    bestAskLots: undefined,
+    lastBidFillUs: Number.NEGATIVE_INFINITY,
+    lastAskFillUs: Number.NEGATIVE_INFINITY,
     ...overrides,
   };
 }
@@ -167,6 +171,10 @@ describe('AsV1AlphaQuoter', () => {
             ...v,
             sigmaLongTicksPerSqrtSec: undefined,
             alphaTicks: 0,
+            bestBidLots: undefined,
+            bestAskLots: undefined,
+            lastBidFillUs: Number.NEGATIVE_INFINITY,
+            lastAskFillUs: Number.NEGATIVE_INFINITY,
             midTicks: v.bestBidTicks === undefined ? undefined : (v.bestBidTicks + v.bestAskTicks) / 2,
           };
           expect(memo.decide(full)).toEqual(new AsV1AlphaQuoter(PARAMS).decide(full));

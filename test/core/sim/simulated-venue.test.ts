@@ -78,6 +78,23 @@ describe('SimulatedVenue fill model', () => {
     expect(s.venue.liveOrders()[0]?.queueAheadLots).toBe(0);
   });
 
+  it('says how each fill happened: through our price (strictly beyond it) or from the queue (at it)', () => {
+    const s = setup();
+    s.venue.submit({ type: 'place', side: 'bid', priceTicks: 100, sizeLots: 10, clientOrderId: 'b1' });
+    s.venue.submit({ type: 'place', side: 'ask', priceTicks: 103, sizeLots: 10, clientOrderId: 'a1' });
+    s.at(0);
+    s.venue.onTrade(trade(100, 7)); // at our bid: 5 to the queue ahead, 2 to us → queue fill
+    s.venue.onTrade(trade(99, 1)); // below our bid → trade-through fill
+    s.venue.onTrade(trade(103, 1, 'buy')); // at our ask, new level (nothing ahead) → queue fill
+    s.venue.onTrade(trade(104, 2, 'buy')); // above our ask → trade-through fill
+    expect(s.fills().map((f) => [f.fill.side, f.fill.sizeLots, f.fill.tradeThrough])).toEqual([
+      ['bid', 2, false],
+      ['bid', 1, true],
+      ['ask', 1, false],
+      ['ask', 2, true],
+    ]);
+  });
+
   it('does not fill on trades that do not reach the price', () => {
     const s = setup();
     s.venue.submit({ type: 'place', side: 'bid', priceTicks: 99, sizeLots: 10, clientOrderId: 'b1' });
@@ -137,6 +154,7 @@ describe('SimulatedVenue fill model', () => {
           feeQuote: 0,
           liquidity: 'maker',
           timeUs: 1_500,
+          tradeThrough: true, // a print at 99 < our bid 100
         },
         openLots: 6,
       },

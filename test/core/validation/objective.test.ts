@@ -9,6 +9,7 @@ import {
   scoreTrial,
   trialModelParams,
 } from '../../../core/validation/objective.ts';
+import { NO_TRADE_QUALITY } from '../metrics/kpis-fixture.ts';
 
 const FLAT_KPIS: Kpis = {
   netPnlQuote: 0,
@@ -26,6 +27,7 @@ const FLAT_KPIS: Kpis = {
   events: 1000,
   finalInventoryLots: 0,
   maxAbsInventoryLots: 0,
+  ...NO_TRADE_QUALITY,
 };
 
 const kpis = (over: Partial<Kpis>): Kpis => ({ ...FLAT_KPIS, ...over });
@@ -101,7 +103,8 @@ describe('scoreFold', () => {
   it('fails a fold whose objective KPI is undefined, with the reason, instead of scoring it', () => {
     expect(scoreFold(sharpeWithInventoryCap, kpis({ sharpe: null }), 'fold 2')).toMatchObject({
       ok: false,
-      reason: 'fold 2: sharpe is undefined (fewer than 2 equity increments or a flat equity curve)',
+      reason:
+        'fold 2: sharpe is undefined (a run shorter than one day, fewer than 2 per-minute PnL increments or a flat equity curve)',
     });
   });
 
@@ -141,7 +144,8 @@ describe('scoreTrial', () => {
     const failed = scoreFold(sharpeWithInventoryCap, kpis({ sharpe: null }), 'fold 1');
     expect(scoreTrial(sharpeWithInventoryCap, [ok(4), failed])).toEqual({
       state: 'failed',
-      reason: 'fold 1: sharpe is undefined (fewer than 2 equity increments or a flat equity curve)',
+      reason:
+        'fold 1: sharpe is undefined (a run shorter than one day, fewer than 2 per-minute PnL increments or a flat equity curve)',
     });
     expect(() => scoreTrial(sharpeWithInventoryCap, [])).toThrow('at least one fold');
   });
@@ -164,6 +168,29 @@ describe('trialModelParams', () => {
     expect(trialModelParams(base, { kappa: 1, beta: 2 }, 'trial 5')).toEqual({
       ok: false,
       error: 'trial 5: "kappa", "beta" not a parameter of model as-v1-alpha',
+    });
+  });
+});
+
+describe('trade-quality KPIs as objective metrics and constraints', () => {
+  const o = parseObjective(
+    { metric: 'netBp', direction: 'maximize', constraints: [{ metric: 'markout1sBp', min: -1 }] },
+    'test',
+  );
+
+  it('scores a fold by its bp figures, with the constraint figure c = min − value', () => {
+    const f = scoreFold(o, kpis({ netBp: -11.8, markout1sBp: -1.3, tradedNotionalQuote: 100 }), 'fold 0');
+    expect(f.ok).toBe(true);
+    if (!f.ok) return;
+    expect(f.value).toBe(-11.8);
+    expect(f.violation).toBeCloseTo(0.3, 12); // −1 − (−1.3)
+  });
+
+  it('fails a fold with no fill (bp of a zero notional), saying why', () => {
+    const f = scoreFold(o, FLAT_KPIS, 'fold 1');
+    expect(f).toMatchObject({
+      ok: false,
+      reason: 'fold 1: netBp is undefined (no fill: bp of a zero traded notional)',
     });
   });
 });

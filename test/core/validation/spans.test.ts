@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Kpis } from '../../../core/metrics/kpis.ts';
 import { combineSpanKpis, contiguousSpans } from '../../../core/validation/spans.ts';
+import { NO_TRADE_QUALITY } from '../metrics/kpis-fixture.ts';
 
 const base: Kpis = {
   netPnlQuote: 0,
@@ -18,6 +19,7 @@ const base: Kpis = {
   events: 0,
   finalInventoryLots: 0,
   maxAbsInventoryLots: 0,
+  ...NO_TRADE_QUALITY,
 };
 
 describe('contiguousSpans', () => {
@@ -37,6 +39,14 @@ describe('contiguousSpans', () => {
     expect(contiguousSpans([])).toEqual([]);
   });
 });
+
+/** The fixture without the figures checked one by one above the deep-equal. */
+function withoutRecomputed(
+  k: typeof NO_TRADE_QUALITY,
+): Omit<typeof NO_TRADE_QUALITY, 'pnlTStat' | 'grossBp' | 'netBp' | 'feesBp'> {
+  const { pnlTStat: _t, grossBp: _g, netBp: _n, feesBp: _f, ...rest } = k;
+  return rest;
+}
 
 describe('combineSpanKpis', () => {
   it('returns a single span unchanged', () => {
@@ -62,6 +72,11 @@ describe('combineSpanKpis', () => {
       events: 100,
       finalInventoryLots: 3,
       maxAbsInventoryLots: 4,
+      pnlTStat: 2,
+      tradedNotionalQuote: 1000,
+      markout1sBp: -2,
+      queueFills: 1,
+      tradeThroughFills: 4,
     };
     const b: Kpis = {
       ...base,
@@ -80,14 +95,25 @@ describe('combineSpanKpis', () => {
       events: 300,
       finalInventoryLots: -2,
       maxAbsInventoryLots: 2,
+      pnlTStat: -1,
+      tradedNotionalQuote: 3000,
+      markout1sBp: -6,
+      queueFills: 5,
+      tradeThroughFills: 10,
     };
     const c = combineSpanKpis([
       { kpis: a, durationUs: 60_000_000 },
       { kpis: b, durationUs: 120_000_000 },
     ]);
-    const { rmsInventoryRatio, ...rest } = c;
+    const { rmsInventoryRatio, pnlTStat, grossBp, netBp, feesBp, ...rest } = c;
     // √((60 s · 0.3² + 120 s · 0.6²) / 180 s) = √0.27
     expect(rmsInventoryRatio).toBeCloseTo(Math.sqrt(0.27), 14);
+    // 1 and 2 minutes: (2·√1 + (−1)·√2) / √3 = 0.33820395...
+    expect(pnlTStat).toBeCloseTo(0.3382039575, 9);
+    // Recomputed from the sums: 10⁴·(1 + (−0.75)) / 4000 = 0.625; 10⁴·1/4000 = 2.5; 10⁴·(−0.75)/4000.
+    expect(grossBp).toBeCloseTo(0.625, 12);
+    expect(netBp).toBeCloseTo(2.5, 12);
+    expect(feesBp).toBeCloseTo(-1.875, 12);
     expect(rest).toEqual({
       netPnlQuote: 1,
       feesQuote: -0.75,
@@ -103,6 +129,11 @@ describe('combineSpanKpis', () => {
       events: 400,
       finalInventoryLots: -2,
       maxAbsInventoryLots: 4,
+      ...withoutRecomputed(NO_TRADE_QUALITY),
+      tradedNotionalQuote: 4000,
+      markout1sBp: (1000 * -2 + 3000 * -6) / 4000, // −5: notional-weighted, = 10⁴·Σ quote / Σ notional
+      queueFills: 6,
+      tradeThroughFills: 14,
     });
     expect(() => combineSpanKpis([])).toThrow('no span');
   });
