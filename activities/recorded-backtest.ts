@@ -39,6 +39,11 @@ export interface RecordedBacktestInput {
   readonly feeTier?: string;
   /** Keep every fill in the report (`fills`, `analysis.fills`: `mmflow report` draws them); default false. */
   readonly recordFills?: boolean;
+  /**
+   * Quote against the fastest top of book: merge the session's bookTicker file and let tickers ahead of
+   * the book set the touch (core/book/fast-touch.ts, docs/adr/0020-fair-value-quoter.md); default false.
+   */
+  readonly fastTouch?: boolean;
 }
 
 /** A recorded session's backtest report, with the fee tier its KPIs were computed at. */
@@ -51,7 +56,8 @@ export interface RecordedBacktestReport extends BacktestReport {
  * Runs the backtest at the selected fee tier (fills are kept in the report only with `recordFills`:
  * counts are in the KPIs); models with an alpha term go through `runBacktestAsync` (each prediction
  * awaited: deterministic).
- * @throws PermanentError when the session has no snapshot or no trades file, an unknown instrument,
+ * @throws PermanentError when the session has no snapshot or no trades file (or no bookTicker file
+ *   with `fastTouch`), an unknown instrument,
  *   `UNKNOWN_FEE_TIER` (before any file is read) listing the venue's tiers; the alpha loader's
  *   PermanentError (missing file, digest mismatch, corrupt model…).
  */
@@ -72,7 +78,14 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
       `session ${session.prefix} has no trades file: fills cannot be simulated`,
       { session: session.prefix },
     );
-  const events = await loadSessionEvents(session, instrument);
+  const fastTouch = input.fastTouch === true;
+  if (fastTouch && session.bookTickerPath === undefined)
+    throw new PermanentError(
+      'NO_BOOK_TICKER',
+      `session ${session.prefix} has no bookTicker file: the fastest top of book cannot be replayed`,
+      { session: session.prefix },
+    );
+  const events = await loadSessionEvents(session, instrument, { includeBookTicker: fastTouch });
   const opts = {
     instrument,
     market: session.market,
@@ -81,6 +94,7 @@ export async function backtestRecordedSession(input: RecordedBacktestInput): Pro
     cancelLatencyUs: Math.round(input.cancelLatencyUs),
     sessionId: session.prefix,
     recordFills: input.recordFills ?? false,
+    fastTouch,
     ...(input.window === undefined ? {} : { window: input.window }),
     ...(input.featureTap === undefined ? {} : { featureTap: input.featureTap }),
     ...(input.featureGridMs === undefined ? {} : { featureGridMs: input.featureGridMs }),

@@ -25,7 +25,7 @@ import type {
   FoldEvaluationResult,
   SaveTrialRequest,
 } from '../workflows/study/definitions.ts';
-import type { Kpis } from '../core/metrics/kpis.ts';
+import { UNTRADED_QUALITY_KPIS, type Kpis } from '../core/metrics/kpis.ts';
 import type { ActivityDeps } from './index.ts';
 import { backtestWindows, EvaluationFailure } from './study-backtest.ts';
 
@@ -40,7 +40,6 @@ export const UNMEASURED_KPIS: Kpis = {
   netPnlQuote: 0,
   feesQuote: 0,
   sharpe: null,
-  pnlTStat: null,
   maxDrawdownQuote: 0,
   rmsInventoryRatio: null,
   spreadCapturedPct: null,
@@ -53,21 +52,7 @@ export const UNMEASURED_KPIS: Kpis = {
   events: 0,
   finalInventoryLots: 0,
   maxAbsInventoryLots: 0,
-  tradedNotionalQuote: 0,
-  grossBp: null,
-  netBp: null,
-  feesBp: null,
-  markout100msBp: null,
-  markout1sBp: null,
-  markout5sBp: null,
-  markout30sBp: null,
-  markout1sMicropriceBp: null,
-  spreadBp: null,
-  adverse0To1sBp: null,
-  adverse1To30sBp: null,
-  inventoryBp: null,
-  queueFills: 0,
-  tradeThroughFills: 0,
+  ...UNTRADED_QUALITY_KPIS,
 };
 
 /** Creates the `studies` row (state running); a retry changes nothing. */

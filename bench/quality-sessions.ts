@@ -37,6 +37,8 @@ export interface QualitySession {
   readonly events: readonly MarketEvent[];
   readonly quoteSizeLots: number;
   readonly maxInventoryLots: number;
+  /** Quote against the fastest top of book: bookTicker events loaded and used (core/book/fast-touch.ts). */
+  readonly fastTouch: boolean;
 }
 
 /** A session the benchmark cannot replay, and why. */
@@ -48,11 +50,13 @@ export interface SkippedSession {
 /**
  * Loads every depth session of `dataDir` that can be backtested (snapshot and trades present).
  * @param feeTiers fee tier per venue (`binance-spot`, `binance-usdm`); a venue not listed: its default.
+ * @param fastTouch also load the bookTicker files and quote against the fastest top of book.
  * @throws PermanentError for an unknown fee tier or instrument; Error for an instrument with no size.
  */
 export async function loadQualitySessions(
   dataDir: string,
   feeTiers: Readonly<Record<string, string>>,
+  fastTouch = false,
 ): Promise<{ sessions: QualitySession[]; skipped: SkippedSession[] }> {
   const sessions: QualitySession[] = [];
   const skipped: SkippedSession[] = [];
@@ -71,8 +75,8 @@ export async function loadQualitySessions(
     const size = SIZES[`${instrument.venue} ${instrument.symbol}`];
     if (size === undefined)
       throw new Error(`bench:quality: no quote size for ${instrument.venue} ${instrument.symbol}`);
-    const events = await loadSessionEvents(s, instrument);
-    sessions.push({ prefix: s.prefix, market: s.market, instrument, events, ...size });
+    const events = await loadSessionEvents(s, instrument, { includeBookTicker: fastTouch });
+    sessions.push({ prefix: s.prefix, market: s.market, instrument, events, ...size, fastTouch });
   }
   return { sessions, skipped };
 }
@@ -126,5 +130,6 @@ export function kpisOf(s: QualitySession, params: ModelParams): Kpis {
     cancelLatencyUs: LATENCY_US,
     sessionId: s.prefix,
     recordFills: false,
+    fastTouch: s.fastTouch,
   }).kpis;
 }

@@ -37,6 +37,8 @@ export const FAIR_VALUE_SPACE = parseSearchSpace(
     minHalfSpreadBp: { type: 'float', low: 0, high: 2 },
     keepSigma: { type: 'float', low: 0, high: 3 },
     keepInsideSigma: { type: 'float', low: 0, high: 2 },
+    frontQueueQuotes: { type: 'float', low: 0, high: 5 },
+    keepFrontSigma: { type: 'float', low: 0, high: 3 },
     refillCooldownMs: { type: 'int', low: 0, high: 3000, step: 100 },
     refillBackoffSigma: { type: 'float', low: 0, high: 3 },
     ofiWindowMs: { type: 'categorical', choices: [500, 1000, 3000] },

@@ -12,7 +12,7 @@
  * keyed by session name with the baseline's and the best model's figures side by side.
  *
  * Run: `npm run bench:quality` (options: `--trials 100 --seed 20261207 --fee-tier-usdm mm3
- * --fee-tier-spot regular`). Data: env MMFLOW_DATA_DIR, default `<repo>/../shared/data`.
+ * --fee-tier-spot regular --fast-touch`). Data: env MMFLOW_DATA_DIR, default `<repo>/../shared/data`.
  * Fees: the USDⓈ-M market-maker rebate tier by default (the tier the aims are stated at), spot regular.
  */
 import { parseArgs } from 'node:util';
@@ -109,6 +109,7 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '20261207' },
       'fee-tier-usdm': { type: 'string', default: 'mm3' },
       'fee-tier-spot': { type: 'string', default: 'regular' },
+      'fast-touch': { type: 'boolean', default: false },
     },
   });
   const nTrials = Number(values.trials);
@@ -118,10 +119,12 @@ async function main(): Promise<void> {
   if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, got ${values.seed}`);
   const tiers = { 'binance-usdm': values['fee-tier-usdm'], 'binance-spot': values['fee-tier-spot'] };
   const startedMs = Date.now();
-  const { sessions, skipped } = await loadQualitySessions(dataDir(), tiers);
+  const fastTouch = values['fast-touch'];
+  const { sessions, skipped } = await loadQualitySessions(dataDir(), tiers, fastTouch);
   process.stdout.write(
     `bench:quality: ${sessions.length} sessions, ${nTrials} trials per study, seed ${seed}, fee tiers ` +
-      `usdm ${tiers['binance-usdm']} / spot ${tiers['binance-spot']}, latency 5 ms\n`,
+      `usdm ${tiers['binance-usdm']} / spot ${tiers['binance-spot']}, latency 5 ms, ` +
+      `touch from ${fastTouch ? 'bookTicker ahead of depth (--fast-touch)' : 'depth only'}\n`,
   );
   for (const s of skipped) process.stdout.write(`  skipped ${s.prefix}: ${s.reason}\n`);
 

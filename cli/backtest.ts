@@ -25,6 +25,8 @@ export interface BacktestCommandOptions {
   readonly cancelLatencyMs: number;
   /** Fee tier of the session's venue (config/instruments.json); absent = the venue's default tier. */
   readonly feeTier?: string;
+  /** bookTicker file of the same session: quote against the fastest top of book (ADR 0020). */
+  readonly bookTicker?: string;
 }
 
 /** Loads a model version's parameters from the registry (DATABASE_URL, or the embedded database). */
@@ -50,7 +52,9 @@ async function paramsFromRegistry(modelId: string): Promise<ModelParams> {
 /** @returns the process exit code (0 ok, 1 failure with a one-line error on stderr). */
 export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<number> {
   try {
-    const session = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
+    const files = sessionFromFiles(resolve(opts.depth), resolve(opts.trades));
+    const session =
+      opts.bookTicker === undefined ? files : { ...files, bookTickerPath: resolve(opts.bookTicker) };
     // An unknown tier fails here, before the registry's database is started for --model.
     if (opts.feeTier !== undefined) instrumentAtFeeTier(instrumentForSession(session), opts.feeTier);
     const params =
@@ -61,6 +65,7 @@ export async function runBacktestCommand(opts: BacktestCommandOptions): Promise<
       entryLatencyUs: opts.entryLatencyMs * 1000,
       cancelLatencyUs: opts.cancelLatencyMs * 1000,
       ...(opts.feeTier === undefined ? {} : { feeTier: opts.feeTier }),
+      fastTouch: opts.bookTicker !== undefined,
     });
     process.stderr.write(
       `backtest ${session.prefix}: ${report.kpis.events} events over ${report.session.durationSec.toFixed(0)} s\n`,

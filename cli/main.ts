@@ -50,6 +50,10 @@ program
     '--fee-tier <name>',
     "fee tier of the session's venue in config/instruments.json (regular, vip1…vip9, mm1…); default: the venue's default tier (regular)",
   )
+  .option(
+    '--book-ticker <file>',
+    'bookTicker file (*.bookTicker.jsonl.gz) of the same session: quote against the fastest top of book (docs/adr/0020)',
+  )
   .action(
     async (opts: {
       depth: string;
@@ -58,6 +62,7 @@ program
       entryLatencyMs: number;
       cancelLatencyMs: number;
       feeTier?: string;
+      bookTicker?: string;
     }) => {
       const { runBacktestCommand } = await import('./backtest.ts');
       process.exitCode = await runBacktestCommand(opts);

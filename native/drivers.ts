@@ -20,6 +20,8 @@
  */
 import type { ExecutionVenue, VenueReport } from '../core/engine/venue-port.ts';
 import { QuotingEngine } from '../core/engine/quoting-engine.ts';
+import { OrderBook } from '../core/book/order-book.ts';
+import { FastTouch } from '../core/book/fast-touch.ts';
 import type { Instrument } from '../core/instrument.ts';
 import type { MarketEvent, MarketKind } from '../core/market-events.ts';
 import { EquitySampler, ONE_SECOND_US } from '../core/metrics/equity.ts';
@@ -95,6 +97,8 @@ export interface DriverOptions {
   readonly tap: SessionTap;
   /** Answers the alpha requests; required when the params have an alpha term. */
   readonly alpha?: AlphaRequester;
+  /** Quote against the fastest top of book (core/book/fast-touch.ts); default false. */
+  readonly fastTouch?: boolean;
 }
 
 function cancelAction(o: { clientOrderId: string; side: 'bid' | 'ask' }): OrderAction {
@@ -164,6 +168,7 @@ export class SimDriver implements EngineDriver {
         cancelLatencyUs: opts.cancelLatencyUs,
         clientIdPrefix: opts.clientIdPrefix,
         recordFills: false, // fills stream to the tap; the process must not grow without bound
+        fastTouch: opts.fastTouch === true,
       },
       opts.alpha === undefined ? {} : { onAlphaRequest: opts.alpha.onAlphaRequest },
     );
@@ -259,9 +264,12 @@ export class LiveDriver implements EngineDriver {
       },
     };
     const onResync = opts.onResyncRequested;
+    const book = new OrderBook();
     const engine = new QuotingEngine({
       market: opts.market,
       clock: opts.clock,
+      book,
+      ...(opts.fastTouch === true ? { fastTouch: new FastTouch(book) } : {}),
       quoter: createQuoter(opts.params),
       executor: new OrderExecutor(opts.clientIdPrefix),
       venue,

@@ -155,6 +155,7 @@ export async function buildRuntime(
     params,
     clientIdPrefix: o.clientIdPrefix,
     tap: o.tap,
+    fastTouch: config.fastTouch,
     ...(alpha === undefined ? {} : { alpha }),
   };
   const sim = (): SimDriver =>
@@ -166,7 +167,7 @@ export async function buildRuntime(
 
   if (config.mode === 'replay') {
     const session = run.session ?? findSession(config.dataDir, config.session ?? '');
-    const events = streamSessionEvents(session, instrument);
+    const events = streamSessionEvents(session, instrument, config.fastTouch);
     return {
       feed: paceEvents(events, { pace: config.pace, clock: o.clock, sleep: o.sleep, signal: o.signal }),
       driver: sim(),

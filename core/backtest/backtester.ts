@@ -54,6 +54,8 @@ export interface BacktestReport {
     readonly entryLatencyUs: number;
     readonly cancelLatencyUs: number;
     readonly makerFeeBps: number;
+    /** Whether the touch came from bookTicker events ahead of the book (ReplayOptions `fastTouch`). */
+    readonly fastTouch: boolean;
   };
   readonly kpis: Kpis;
   /** Engine counters at the end (events, decisions, quotes, cancels, fills, pulls…), warm-up included. */
@@ -159,6 +161,7 @@ function report(replay: ReplaySession, opts: BacktestOptions): BacktestReport {
       entryLatencyUs: opts.entryLatencyUs,
       cancelLatencyUs: opts.cancelLatencyUs,
       makerFeeBps: replay.makerFeeBps,
+      fastTouch: opts.fastTouch === true,
     },
     kpis: replay.kpis(),
     counters: { ...e.counters },

@@ -13,7 +13,8 @@
  *  3. venue.processUntil(t): our requests due by t arrive (against the book before this event);
  *  4. trades: venue.onTrade (fills of our resting orders, reported to the engine) …
  *  5. engine.onMarketEvent: book, signals, decision, actions to the venue (which arrive later);
- *  6. depth: venue.onBookChanged (queue-ahead caps against the updated book).
+ *  6. depth (and, with `fastTouch`, a bookTicker): venue.onBookChanged (queue-ahead caps against the
+ *     updated book or touch).
  *
  * The quoter is the one the model version names (core/quoting/factory.ts). Optional:
  * - `window` [startUs, endUs) of exchange time (walk-forward folds): before startUs the engine syncs
@@ -29,6 +30,7 @@ import type { Instrument } from '../instrument.ts';
 import type { MarketEvent, MarketKind } from '../market-events.ts';
 import { ManualClock } from '../ports.ts';
 import { OrderBook } from '../book/order-book.ts';
+import { FastTouch } from '../book/fast-touch.ts';
 import type { ModelParams } from '../quoting/model-params.ts';
 import { createQuoter } from '../quoting/factory.ts';
 import { OrderExecutor } from '../quoting/executor.ts';
@@ -68,6 +70,13 @@ export interface ReplayOptions {
   readonly featureTap?: FeatureTap;
   /** Feature grid, ms (an integer dividing 1000); default 100. */
   readonly featureGridMs?: number;
+  /**
+   * Quote against the fastest top of book (core/book/fast-touch.ts): `@bookTicker` events in the stream
+   * that are ahead of the book set the touch of the engine AND of the simulated venue (its post-only
+   * check and the queue ahead of a new order), docs/adr/0020-fair-value-quoter.md. Default false: the
+   * touch is the depth book's and bookTicker events only cross-check it.
+   */
+  readonly fastTouch?: boolean;
 }
 
 /** Hooks of a replay that are not options of a backtest. */
@@ -92,6 +101,7 @@ export class ReplaySession {
   private readonly windowed: boolean;
   private windowEvents = 0;
   private endedValue = false;
+  private readonly fastTouch: boolean;
 
   /**
    * @throws RangeError on an empty or inverted window, or an alpha model without `onAlphaRequest`;
@@ -111,9 +121,12 @@ export class ReplaySession {
     // The venue reads the book the engine writes, and reports into the engine; the engine submits to
     // the venue. The closure below runs only once events flow, after both exist.
     const book = new OrderBook();
+    // What the venue matches against must be what the engine can know: the same touch.
+    const fastTouch = opts.fastTouch === true ? new FastTouch(book) : undefined;
+    this.fastTouch = fastTouch !== undefined;
     const venue = new SimulatedVenue({
       clock: this.clock,
-      book,
+      book: fastTouch ?? book,
       entryLatencyUs: opts.entryLatencyUs,
       cancelLatencyUs: opts.cancelLatencyUs,
       makerFeeBps: this.makerFeeBps,
@@ -130,6 +143,7 @@ export class ReplaySession {
       params: engineParamsFor(p),
       quotePerTickLot: qptl,
       recordFills: opts.recordFills ?? true,
+      ...(fastTouch === undefined ? {} : { fastTouch }),
       ...(w === undefined ? {} : { quoteFromUs: w.startUs }),
       ...(opts.featureTap === undefined ? {} : { featureTap: opts.featureTap }),
       ...(opts.featureGridMs === undefined ? {} : { featureGridMs: opts.featureGridMs }),
@@ -187,9 +201,10 @@ export class ReplaySession {
     return true;
   }
 
-  /** Step 6 of the loop: queue-ahead caps after a depth change. */
+  /** Step 6 of the loop: queue-ahead caps after a depth change (or a bookTicker, with a fast touch). */
   afterEngine(ev: MarketEvent): void {
-    if (ev.kind === 'depth' || ev.kind === 'snapshot') this.venue.onBookChanged();
+    if (ev.kind === 'depth' || ev.kind === 'snapshot' || (ev.kind === 'bookTicker' && this.fastTouch))
+      this.venue.onBookChanged();
   }
 
   /** First and last market time seen in the window, Unix epoch µs (undefined before any timed event). */

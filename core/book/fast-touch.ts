@@ -31,6 +31,14 @@ export interface TouchSource {
   sizeAtLots(side: Side, priceTicks: number): number;
 }
 
+/** A touch with its mid and microprice: what the engine quotes against (`OrderBook` and {@link FastTouch}). */
+export interface Touch extends TouchSource {
+  /** (bid + ask)/2, ticks (may be x.5); undefined when a side is empty. */
+  midTicks(): number | undefined;
+  /** Size-weighted mid (bid·askLots + ask·bidLots)/(bidLots + askLots), ticks; undefined when a side is empty. */
+  micropriceTicks(): number | undefined;
+}
+
 /** A bookTicker's fields this needs (`BookTicker` of core/market-events.ts satisfies it). */
 export interface TickerTouch {
   readonly updateId: number;
@@ -45,7 +53,7 @@ export interface TickerTouch {
  * Implements {@link TouchSource}, so a simulated venue can read the same touch the engine quotes against
  * (its post-only check and the queue ahead of an order placed at the touch).
  */
-export class FastTouch implements TouchSource {
+export class FastTouch implements Touch {
   private activeValue = false;
   private updateId = 0;
   private bid = 0;
@@ -56,7 +64,7 @@ export class FastTouch implements TouchSource {
   accepted = 0;
 
   /** @param book the local book (depth), read only. */
-  constructor(private readonly book: TouchSource) {}
+  constructor(private readonly book: Touch) {}
 
   /** Whether a bookTicker ahead of the book is in force. */
   get active(): boolean {
@@ -111,13 +119,15 @@ export class FastTouch implements TouchSource {
     return this.activeValue ? this.askLots : this.book.bestAskLots();
   }
 
-  /**
-   * Mid of the touch, ticks (may be x.5); undefined when a side is empty.
-   */
+  /** Mid of the touch, ticks (may be x.5); undefined when a side is empty. */
   midTicks(): number | undefined {
-    const b = this.bestBidTicks();
-    const a = this.bestAskTicks();
-    return b === undefined || a === undefined ? undefined : (b + a) / 2;
+    return this.activeValue ? (this.bid + this.ask) / 2 : this.book.midTicks();
+  }
+
+  /** Microprice of the touch (as `OrderBook.micropriceTicks`), ticks; undefined when a side is empty. */
+  micropriceTicks(): number | undefined {
+    if (!this.activeValue) return this.book.micropriceTicks();
+    return (this.bid * this.askLots + this.ask * this.bidLots) / (this.bidLots + this.askLots);
   }
 
   /**

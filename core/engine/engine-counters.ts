@@ -3,12 +3,19 @@
  * by the backtest report, the run summary and the engine's metrics.
  */
 
+import type { QuoteReason } from '../quoting/intent.ts';
+
 /** Counters of one engine session (all monotone, plain integers). */
 export interface EngineCounters {
   /** Market events received (all kinds). */
   events: number;
-  /** `@bookTicker` events received (never used for quoting; cross-checked, see the next two). */
+  /**
+   * `@bookTicker` events that did not set the touch (no fast touch, or not ahead of the book); they are
+   * still cross-checked, see `bookTickerCompared`.
+   */
   bookTickerIgnored: number;
+  /** `@bookTicker` events ahead of the book that set the touch (core/book/fast-touch.ts). */
+  bookTickerTouches: number;
   /** bookTickers compared with the book at their update id (core/book/book-ticker-check.ts). */
   bookTickerCompared: number;
   /** Comparisons that found the book wrong (each marked the book out of sync: a resync). */
@@ -60,6 +67,7 @@ export function newEngineCounters(): EngineCounters {
   return {
     events: 0,
     bookTickerIgnored: 0,
+    bookTickerTouches: 0,
     bookTickerCompared: 0,
     bookTickerMismatches: 0,
     decisions: 0,
@@ -83,4 +91,34 @@ export function newEngineCounters(): EngineCounters {
     sidesNotQuotedHalted: 0,
     swaps: 0,
   };
+}
+
+/**
+ * Counts one side's reason for not quoting, or for quoting at the cap (`quote` is not counted; an
+ * `invariant-violation` side is counted by the engine where the quoter threw: `invariantViolations`).
+ */
+export function countSideReason(c: EngineCounters, reason: QuoteReason): void {
+  switch (reason) {
+    case 'quote':
+    case 'invariant-violation':
+      return;
+    case 'quote-capped':
+      c.sidesCapped++;
+      return;
+    case 'inventory-limit':
+      c.sidesNotQuotedInventoryLimit++;
+      return;
+    case 'price-out-of-range':
+      c.sidesNotQuotedPriceOutOfRange++;
+      return;
+    case 'book-not-ready':
+      c.sidesNotQuotedBookNotReady++;
+      return;
+    case 'no-volatility-yet':
+      c.sidesNotQuotedNoVolatilityYet++;
+      return;
+    case 'halted':
+      c.sidesNotQuotedHalted++;
+      return;
+  }
 }

@@ -7,10 +7,14 @@
  *   `volSampleIntervalMs`; OFI: trade-flow imbalance on trades; DI: depth imbalance on applied depth,
  *   unless the quoter declares it never reads it)
  *   → quoter.decide(view) → executor.reconcile(intent, working) → actions to the ExecutionVenue port.
- * `@bookTicker` events take no part in quoting (the book comes from depth alone); they cross-check the
- * book (core/book/book-ticker-check.ts): a ticker whose best bid/ask differs from the book at the same
- * update id marks the book out of sync ('ticker-mismatch'), which pulls the quotes and asks the owner
- * for a new snapshot, as a gap does. `checkBookTicker: false` turns the check off.
+ * `@bookTicker` events cross-check the book (core/book/book-ticker-check.ts): a ticker whose best
+ * bid/ask differs from the book at the same update id marks the book out of sync ('ticker-mismatch'),
+ * which pulls the quotes and asks the owner for a new snapshot, as a gap does. `checkBookTicker: false`
+ * turns the check off. With a `fastTouch` (core/book/fast-touch.ts), a ticker AHEAD of the book also
+ * sets the touch (best bid/ask, their sizes, mid, microprice) that the view, σ, the mark-outs and the
+ * risk checks read until the book catches up, and triggers a decision; the book itself (depth beyond
+ * the touch) still comes from depth alone (docs/adr/0020-fair-value-quoter.md). Without one, tickers
+ * take no part in quoting.
  *
  * Feed watchdog: `setFeedStale(true)` (the live process's timer, when no depth arrived for
  * `staleFeedMs`) halts the risk gate with reason `stale-feed` and cancels every working order at once;
@@ -62,19 +66,13 @@
  */
 import { BinanceBookSync, type ResyncReason, type SyncResult } from '../book/binance-sync.ts';
 import { BookTickerCheck } from '../book/book-ticker-check.ts';
+import type { FastTouch, Touch } from '../book/fast-touch.ts';
 import { OrderBook } from '../book/order-book.ts';
 import type { MarketEvent, MarketKind } from '../market-events.ts';
 import type { Clock } from '../ports.ts';
-import type {
-  Fill,
-  OrderAction,
-  QuoteIntent,
-  QuoteLeg,
-  QuoteReason,
-  WorkingOrder,
-} from '../quoting/intent.ts';
+import type { Fill, OrderAction, QuoteIntent, QuoteLeg } from '../quoting/intent.ts';
 import type { OrderExecutor } from '../quoting/executor.ts';
-import type { Quoter, QuoterView } from '../quoting/quoter.ts';
+import type { Quoter } from '../quoting/quoter.ts';
 import type { EwmaVolatility } from '../signals/ewma-volatility.ts';
 import type { TradeFlowImbalance } from '../signals/order-flow-imbalance.ts';
 import type { DepthImbalance } from '../signals/depth-imbalance.ts';
@@ -88,12 +86,13 @@ import { buildSignals, carrySignals } from './engine-signals.ts';
 import { SpreadCaptureAccumulator } from '../metrics/spread-capture.ts';
 import { MarkoutCurveTracker, type MarkoutTotals } from '../metrics/markout.ts';
 import { CURVE_MARKOUT_HORIZONS_MS } from '../metrics/run-analysis.ts';
-import { newEngineCounters, type EngineCounters } from './engine-counters.ts';
+import { countSideReason, newEngineCounters, type EngineCounters } from './engine-counters.ts';
 import type { ExecutionVenue, VenueReport } from './venue-port.ts';
 import { PositionLedger } from './position.ts';
 import { RiskGate } from '../risk/risk-gate.ts';
 import type { RiskLimits } from '../risk/risk-limits.ts';
-import { WorkingOrders } from './working-orders.ts';
+import { WorkingOrders, type EngineOrder } from './working-orders.ts';
+import { emptyView, viewTouchAndResting, type MutableView } from './engine-view.ts';
 
 /** Settings the engine needs (a subset of the model parameters): signal windows and the hard inventory limit. */
 export interface EngineParams {
@@ -166,14 +165,21 @@ export interface QuotingEngineOptions {
   readonly riskLimits?: RiskLimits;
   /** Cross-check the book against `@bookTicker` events (module doc); default true. */
   readonly checkBookTicker?: boolean;
+  /**
+   * The fastest top of book (core/book/fast-touch.ts, built over `book`): when given, `@bookTicker`
+   * events ahead of the book set the touch the engine quotes, marks and risk-checks against between
+   * depth diffs (docs/adr/0020-fair-value-quoter.md). Absent: the touch is the book's.
+   */
+  readonly fastTouch?: FastTouch;
 }
-
-type MutableView = { -readonly [K in keyof QuoterView]: QuoterView[K] };
 
 /** The strategy driver; see the module doc. */
 export class QuotingEngine {
   /** The synced book (read-only for others: the simulated venue reads it). */
   readonly book: OrderBook;
+  /** The touch quoted against: the fast touch when one was given, else the book. */
+  private readonly touch: Touch;
+  private readonly fastTouch: FastTouch | undefined;
   /** Counters; read-only for callers. */
   readonly counters: EngineCounters = newEngineCounters();
   /** Fills kept when `recordFills` (oldest first). */
@@ -213,22 +219,7 @@ export class QuotingEngine {
   private readonly working = new WorkingOrders();
   /** The executor's output, reused by every reconcile. */
   private readonly actions: OrderAction[] = [];
-  private readonly view: MutableView = {
-    nowUs: 0,
-    bestBidTicks: undefined,
-    bestAskTicks: undefined,
-    bestBidLots: undefined,
-    bestAskLots: undefined,
-    lastBidFillUs: Number.NEGATIVE_INFINITY,
-    lastAskFillUs: Number.NEGATIVE_INFINITY,
-    midTicks: undefined,
-    sigmaTicksPerSqrtSec: undefined,
-    ofi: 0,
-    depthImbalance: 0,
-    inventoryLots: 0,
-    sigmaLongTicksPerSqrtSec: undefined,
-    alphaTicks: 0,
-  };
+  private readonly view: MutableView = emptyView();
   private lastIntentValue: QuoteIntent | undefined;
   /** Working orders or intent legs changed since the last reconcile (or it emitted actions). */
   private dirty = true;
@@ -245,6 +236,8 @@ export class QuotingEngine {
   constructor(opts: QuotingEngineOptions) {
     this.opts = opts;
     this.book = opts.book ?? new OrderBook();
+    this.fastTouch = opts.fastTouch;
+    this.touch = opts.fastTouch ?? this.book;
     this.position = new PositionLedger(opts.quotePerTickLot);
     this.risk = new RiskGate(opts.riskLimits, opts.quotePerTickLot);
     const s = opts.params;
@@ -471,8 +464,11 @@ export class QuotingEngine {
     return delta;
   }
 
-  /** Orders we may have on the venue (placed and not known closed). */
-  workingOrders(): readonly WorkingOrder[] {
+  /**
+   * Orders we may have on the venue (placed and not known closed), with the engine's estimate of the
+   * lots ahead of each in its queue (`queueAheadLots`, NaN until acknowledged). Read only.
+   */
+  workingOrders(): readonly Readonly<EngineOrder>[] {
     return this.working.list;
   }
 
@@ -496,14 +492,21 @@ export class QuotingEngine {
     if (features !== undefined) features.beforeEvent(this.opts.clock.nowUs(), this.sync.synced);
     let result: SyncResult | undefined;
     let depthChanged = false;
+    let touchChanged = false;
     switch (ev.kind) {
       case 'bookTicker':
-        c.bookTickerIgnored++;
         if (this.tickerCheck !== undefined) {
           const r = this.tickerCheck.onTicker(ev, this.sync.updateId, this.book);
           if (r === 'match' || r === 'mismatch') this.onTickerCompared(r, true);
         }
-        return;
+        touchChanged =
+          this.fastTouch?.onTicker(ev, this.sync.synced ? this.sync.updateId : undefined) ?? false;
+        if (!touchChanged) {
+          c.bookTickerIgnored++;
+          return;
+        }
+        c.bookTickerTouches++;
+        break;
       case 'snapshot':
         result = this.sync.onSnapshot(ev);
         depthChanged = result === 'applied';
@@ -514,29 +517,34 @@ export class QuotingEngine {
         break;
       case 'trade':
         this.ofi.onTrade(ev.aggressor, ev.sizeLots, this.opts.clock.nowUs());
+        if (this.working.size > 0) this.working.onTrade(ev.priceTicks, ev.sizeLots);
         break;
     }
     if (depthChanged && this.tickerCheck !== undefined) {
       const r = this.tickerCheck.onBookAt(this.sync.updateId ?? 0, this.book);
       if (r === 'match' || r === 'mismatch') this.onTickerCompared(r, false); // pulled just below
     }
+    if (depthChanged) this.fastTouch?.onBookAt(this.sync.updateId);
+    if ((depthChanged || touchChanged) && this.working.size > 0) this.working.onBookChanged(this.touch);
     if (result === 'gap' || result === 'crossed' || !this.sync.synced) {
       this.tickerCheck?.reset();
+      this.fastTouch?.reset();
       this.pullQuotes();
       return;
     }
     this.pulled = false;
     const book = this.book;
+    const touch = this.touch;
     const nowUs = this.opts.clock.nowUs();
-    const mid = book.midTicks();
+    const mid = touch.midTicks();
     if (mid !== undefined) {
       this.lastMidTicksValue = mid;
       if (this.position.unmarkedLots !== 0) this.position.markAdopted(mid); // adopted at start: first mid
       this.vol.update(mid, nowUs);
       if (this.volLong !== undefined) this.volLong.update(mid, nowUs);
-      // The microprice moves only with the book: recomputed on depth changes, not on every trade.
-      if (depthChanged || Number.isNaN(this.micropriceTicks))
-        this.micropriceTicks = book.micropriceTicks() ?? mid;
+      // The microprice moves only with the touch: recomputed on depth or touch changes, not on trades.
+      if (depthChanged || touchChanged || Number.isNaN(this.micropriceTicks))
+        this.micropriceTicks = touch.micropriceTicks() ?? mid;
       this.markoutTracker.onMid(mid, this.micropriceTicks, nowUs);
     }
     if (depthChanged && this.diEnabled) {
@@ -544,7 +552,7 @@ export class QuotingEngine {
       this.di.update(book.depthLots('bid', levels), book.depthLots('ask', levels));
     }
     const risk = this.risk;
-    if (risk.watchesMarket) risk.onMarket(nowUs, mid, book.bestBidLots(), book.bestAskLots());
+    if (risk.watchesMarket) risk.onMarket(nowUs, mid, touch.bestBidLots(), touch.bestAskLots());
     if (risk.watchesPosition) {
       const pnl = risk.watchesPnl ? this.netPnlQuote() : undefined;
       risk.onPosition(nowUs, this.position.inventoryLots, this.lastMidTicksValue, pnl);
@@ -552,10 +560,7 @@ export class QuotingEngine {
     if (nowUs < this.quoteFromUs) return;
     const v = this.view;
     v.nowUs = nowUs;
-    v.bestBidTicks = book.bestBidTicks();
-    v.bestAskTicks = book.bestAskTicks();
-    v.bestBidLots = book.bestBidLots();
-    v.bestAskLots = book.bestAskLots();
+    viewTouchAndResting(v, touch, this.working);
     v.midTicks = mid;
     v.sigmaTicksPerSqrtSec = this.vol.sigmaTicksPerSqrtSec();
     v.ofi = this.ofi.value(nowUs);
@@ -574,8 +579,8 @@ export class QuotingEngine {
       return;
     }
     intent = risk.filter(intent, v.inventoryLots);
-    this.countReason(intent.bidReason);
-    this.countReason(intent.askReason);
+    countSideReason(c, intent.bidReason);
+    countSideReason(c, intent.askReason);
     this.apply(intent);
   }
 
@@ -585,6 +590,7 @@ export class QuotingEngine {
     this.dirty = true;
     switch (r.type) {
       case 'accepted': {
+        this.working.onAccepted(r.clientOrderId, this.touch);
         const placedAtUs = this.working.find(r.clientOrderId)?.placedAtUs;
         if (placedAtUs !== undefined) {
           this.lastAckLatencyUsValue = r.timeUs - placedAtUs;
@@ -622,7 +628,7 @@ export class QuotingEngine {
     if (this.opts.recordFills === true) this.fills.push(f);
     const o = this.working.find(f.clientOrderId);
     if (o === undefined) return; // an order we no longer track (cannot happen with a conforming venue)
-    const midNow = this.book.midTicks() ?? this.lastMidTicksValue ?? o.midAtQuoteTicks;
+    const midNow = this.touch.midTicks() ?? this.lastMidTicksValue ?? o.midAtQuoteTicks;
     this.spreadCapture.onFill(f.side, f.priceTicks, f.sizeLots, o.midAtQuoteTicks, o.halfSpreadTicks, midNow);
     o.openLots = openLots;
     if (openLots <= 0) this.working.remove(f.clientOrderId);
@@ -651,35 +657,6 @@ export class QuotingEngine {
       decidedAtUs: nowUs,
       midTicks: mid,
     });
-  }
-
-  /** Counts one side of a decision by its reason (no allocation: one switch). */
-  private countReason(reason: QuoteReason): void {
-    const c = this.counters;
-    switch (reason) {
-      case 'quote':
-        return;
-      case 'quote-capped':
-        c.sidesCapped++;
-        return;
-      case 'inventory-limit':
-        c.sidesNotQuotedInventoryLimit++;
-        return;
-      case 'price-out-of-range':
-        c.sidesNotQuotedPriceOutOfRange++;
-        return;
-      case 'book-not-ready':
-        c.sidesNotQuotedBookNotReady++;
-        return;
-      case 'no-volatility-yet':
-        c.sidesNotQuotedNoVolatilityYet++;
-        return;
-      case 'halted':
-        c.sidesNotQuotedHalted++;
-        return;
-      case 'invariant-violation':
-        return; // set only by the engine after a throw, and counted there (`invariantViolations`)
-    }
   }
 
   /** Cancels everything and marks the engine pulled (counted once per transition). */
@@ -746,6 +723,7 @@ export class QuotingEngine {
       midAtQuoteTicks: mid,
       halfSpreadTicks: half,
       placedAtUs: this.opts.clock.nowUs(),
+      queueAheadLots: Number.NaN,
     });
     c.quotesPlaced++;
     this.opts.venue.submit(a);

@@ -95,6 +95,30 @@ export interface Kpis {
 }
 
 /**
+ * The trade-quality KPIs (and the t-statistic) of a run with no fill and no PnL series: bp figures
+ * undefined, counts 0. For KPI sets built without a replay (an evaluation that failed before measuring,
+ * hand-built fixtures).
+ */
+export const UNTRADED_QUALITY_KPIS = Object.freeze({
+  pnlTStat: null,
+  tradedNotionalQuote: 0,
+  grossBp: null,
+  netBp: null,
+  feesBp: null,
+  markout100msBp: null,
+  markout1sBp: null,
+  markout5sBp: null,
+  markout30sBp: null,
+  markout1sMicropriceBp: null,
+  spreadBp: null,
+  adverse0To1sBp: null,
+  adverse1To30sBp: null,
+  inventoryBp: null,
+  queueFills: 0,
+  tradeThroughFills: 0,
+} as const satisfies Partial<Kpis>);
+
+/**
  * The equity on a coarser grid: every `everySamples`-th sample of `equity` (from the first), i.e. the
  * per-minute equity of 1-s samples with `everySamples` = 60. A trailing partial interval is dropped.
  * @throws RangeError unless `everySamples` is an integer ≥ 1.

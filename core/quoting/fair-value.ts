@@ -10,9 +10,12 @@
  *   h     = max(c·σ₁ₛ, minHalfSpreadBp·mid/10⁴)
  *   bid   = ⌊fair − h − b_bid⌋,   ask = ⌈fair + h + b_ask⌉      b_side = refillBackoffSigma·σ₁ₛ within
  *                                                               refillCooldownMs of a fill on that side
- *   keep  a side's previous price p is kept while it lies in a band around the new price: at most
- *         keepSigma·σ₁ₛ less aggressive and at most keepInsideSigma·σ₁ₛ more aggressive
- *         (bid: new − keep ≤ p ≤ new + inside; ask: new − inside ≤ p ≤ new + keep)
+ *   keep  a side's previous price p (our resting order's, else the last one asked for) is kept while it
+ *         lies in a band around the new price: at most keepSigma·σ₁ₛ less aggressive and at most
+ *         keepInsideSigma·σ₁ₛ more aggressive (bid: new − keep ≤ p ≤ new + inside; ask mirrored);
+ *         both widen by keepFrontSigma·σ₁ₛ while the resting order is near the front of its queue
+ *         (estimated lots ahead ≤ frontQueueQuotes·quoteSizeLots, the simulator's queue model run by the
+ *         engine: view.restingBidQueueLots)
  *   then the shared cap, post-only clamp and range check (./quote-bounds.ts, ADR 0010).
  *
  * The imbalance term rests on the touch queue imbalance predicting the direction and size of the next
@@ -109,10 +112,17 @@ export class FairValueQuoter implements Quoter {
     let ask = Math.ceil(fair + half + askBack - ROUNDING_EPS_TICKS);
     const keep = p.keepSigma * sigma;
     const inside = p.keepInsideSigma * sigma;
-    const lb = this.lastBid;
-    if (lb !== undefined && lb >= bid - keep && lb <= bid + inside) bid = lb;
-    const la = this.lastAsk;
-    if (la !== undefined && la <= ask + keep && la >= ask - inside) ask = la;
+    const front = p.keepFrontSigma * sigma;
+    const frontLots = p.frontQueueQuotes * p.quoteSizeLots;
+    // The resting order's price (what the venue holds), else the last price this quoter asked for.
+    const lb = view.restingBidTicks ?? this.lastBid;
+    const bidFront =
+      lb === view.restingBidTicks && (view.restingBidQueueLots ?? Infinity) <= frontLots ? front : 0;
+    if (lb !== undefined && lb >= bid - keep - bidFront && lb <= bid + inside + bidFront) bid = lb;
+    const la = view.restingAskTicks ?? this.lastAsk;
+    const askFront =
+      la === view.restingAskTicks && (view.restingAskQueueLots ?? Infinity) <= frontLots ? front : 0;
+    if (la !== undefined && la <= ask + keep + askFront && la >= ask - inside - askFront) ask = la;
 
     const b = this.bounds;
     b.apply(bid, ask, midTicks, bestBidTicks, bestAskTicks);

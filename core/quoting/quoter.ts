@@ -20,6 +20,15 @@ export interface QuoterView {
   /** Time of our last bid fill / ask fill, Unix epoch µs; −Infinity before any (since the engine started). */
   readonly lastBidFillUs: number;
   readonly lastAskFillUs: number;
+  /**
+   * Our acknowledged resting bid (the first one, if several), ticks, and the estimated visible lots ahead
+   * of it in its level's queue (the simulator's queue model, core/sim/queue.ts, run by the engine on
+   * public trades and book changes); both undefined when no bid of ours rests. Same for the ask.
+   */
+  readonly restingBidTicks: number | undefined;
+  readonly restingBidQueueLots: number | undefined;
+  readonly restingAskTicks: number | undefined;
+  readonly restingAskQueueLots: number | undefined;
   /** Mid price, ticks (may be x.5); undefined when either side is empty. */
   readonly midTicks: number | undefined;
   /** Mid volatility, ticks/√s (core/signals/ewma-volatility.ts); undefined until warmed up. */

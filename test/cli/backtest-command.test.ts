@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { backtestRecordedSession, findSession } from '../../activities/recorded-backtest.ts';
 import { dataDir } from '../../app/paths.ts';
 import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../../core/quoting/model-params.ts';
+import { DEFAULT_FAIR_VALUE_BTCUSDT_USDM } from '../../core/quoting/fair-value-params.ts';
 import { headlineKpis } from '../../workflows/types.ts';
 import { runCli } from './run-cli.ts';
 
@@ -50,6 +51,36 @@ describe('mmflow backtest', () => {
     ]);
     expect(run.code).toBe(0);
     expect(run.lastJson).toMatchObject({ session: SESSION, model: 'as-v1-alpha-btcusdt-spot@1' });
+  });
+
+  it('runs the registered fair-value model on any session with the same code as the library', async () => {
+    const perp = 'binance-usdm_ETHUSDT_20240718T2357Z-20240719T0005Z';
+    const run = await runCli([
+      'backtest',
+      '--depth',
+      join(dataDir(), 'depth', `${perp}.depth.jsonl.gz`),
+      '--trades',
+      join(dataDir(), 'trades', `${perp}.trades.jsonl.gz`),
+      '--model',
+      'fair-value-btcusdt-usdm@1',
+      '--fee-tier',
+      'mm3',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    const direct = await backtestRecordedSession({
+      session: findSession(dataDir(), perp),
+      params: DEFAULT_FAIR_VALUE_BTCUSDT_USDM,
+      entryLatencyUs: 5000,
+      cancelLatencyUs: 5000,
+      feeTier: 'mm3',
+    });
+    expect(direct.kpis.fills).toBeGreaterThan(0);
+    expect(run.lastJson).toEqual({
+      session: perp,
+      model: 'fair-value-btcusdt-usdm@1',
+      feeTier: 'mm3',
+      ...headlineKpis(direct.kpis),
+    });
   });
 
   it('fails at once for a model version the registry does not have: permanent, not "retry", stdout empty', async () => {

@@ -70,6 +70,15 @@ describe('parseEngineConfig', () => {
     expect(err.message).toContain(`"${field}"`);
   });
 
+  it('reads MMFLOW_FAST_TOUCH (default off) and names it when invalid', () => {
+    expect(parseEngineConfig(replayCli, {}).fastTouch).toBe(false);
+    expect(parseEngineConfig(replayCli, { MMFLOW_FAST_TOUCH: '1' }).fastTouch).toBe(true);
+    expect(parseEngineConfig(replayCli, { MMFLOW_FAST_TOUCH: 'false' }).fastTouch).toBe(false);
+    const err = configError(() => parseEngineConfig(replayCli, { MMFLOW_FAST_TOUCH: 'yes' }));
+    expect(err.details?.['field']).toBe('fastTouch');
+    expect(err.message).toContain('MMFLOW_FAST_TOUCH');
+  });
+
   describe('live mode credentials', () => {
     const liveCli: EngineCliOptions = {
       mode: 'live',

@@ -50,7 +50,12 @@ describe('runBacktest on the real spot BTCUSDT session (2024-08-08, 10m50s)', ()
       lastEventUs: 1_723_161_905_809_000, // last diff E = 00:05:05.809Z
       durationSec: 650.601,
     });
-    expect(r.execution).toEqual({ entryLatencyUs: 5_000, cancelLatencyUs: 5_000, makerFeeBps: 10 });
+    expect(r.execution).toEqual({
+      entryLatencyUs: 5_000,
+      cancelLatencyUs: 5_000,
+      makerFeeBps: 10,
+      fastTouch: false,
+    });
     expect(r.counters).toMatchObject({ events: 26_400, pulls: 0, placesBlocked: 0 });
     // Pinned on the first run of this engine/quoter/fill model; any change of these is a behaviour change
     // to explain (update with the reason in the commit).

@@ -1,9 +1,11 @@
 import { describe, it, expect } from 'vitest';
-import { FastTouch, type TouchSource } from '../../../core/book/fast-touch.ts';
+import { FastTouch, type Touch } from '../../../core/book/fast-touch.ts';
 import type { Side } from '../../../core/market-events.ts';
 
 /** A book standing at bid 1000 × 5 / ask 1002 × 7, with a second bid level 999 × 3. */
-const BOOK: TouchSource = {
+const BOOK: Touch = {
+  midTicks: () => 1001,
+  micropriceTicks: () => (1000 * 7 + 1002 * 5) / 12,
   bestBidTicks: () => 1000,
   bestAskTicks: () => 1002,
   bestBidLots: () => 5,
@@ -26,6 +28,7 @@ describe('FastTouch', () => {
     expect([t.bestBidTicks(), t.bestAskTicks(), t.bestBidLots(), t.bestAskLots(), t.midTicks()]).toEqual([
       1000, 1002, 5, 7, 1001,
     ]);
+    expect(t.micropriceTicks()).toBeCloseTo(1000 + 10 / 12, 12);
     expect(t.sizeAtLots('bid', 999)).toBe(3);
   });
 
@@ -35,6 +38,8 @@ describe('FastTouch', () => {
     expect([t.bestBidTicks(), t.bestAskTicks(), t.bestBidLots(), t.bestAskLots(), t.midTicks()]).toEqual([
       998, 1001, 2, 4, 999.5,
     ]);
+    // Microprice (998·4 + 1001·2)/6 = 999.
+    expect(t.micropriceTicks()).toBe(999);
     // The bid fell to 998: the book's 1000 and 999 are gone; 998 is the ticker's size; the ask 1001 is new.
     expect([t.sizeAtLots('bid', 1000), t.sizeAtLots('bid', 999), t.sizeAtLots('bid', 998)]).toEqual([
       0, 0, 2,

@@ -10,10 +10,10 @@ import {
   rmsInventoryRatio,
   SECONDS_PER_YEAR,
   type KpiInputs,
+  UNTRADED_QUALITY_KPIS,
 } from '../../../core/metrics/kpis.ts';
 import { EquitySampler } from '../../../core/metrics/equity.ts';
 import { SpreadCaptureAccumulator } from '../../../core/metrics/spread-capture.ts';
-import { NO_TRADE_QUALITY } from './kpis-fixture.ts';
 
 /** A run with no fill: every mark-out 0, attribution 0. */
 const NO_FILLS: TradeQualityInputs = {
@@ -123,7 +123,7 @@ describe('KPIs on a hand-computed series', () => {
     };
     const k = computeKpis(inputs);
     expect(k).toEqual({
-      ...NO_TRADE_QUALITY,
+      ...UNTRADED_QUALITY_KPIS,
       netPnlQuote: 0.5,
       feesQuote: 0.1,
       sharpe: null, // 5 s: shorter than a day (and fewer than 2 per-minute increments)

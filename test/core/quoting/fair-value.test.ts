@@ -24,6 +24,8 @@ const PARAMS: FairValueParams = {
   minHalfSpreadBp: 0.5,
   keepSigma: 0,
   keepInsideSigma: 0,
+  frontQueueQuotes: 2,
+  keepFrontSigma: 0,
   refillCooldownMs: 500,
   refillBackoffSigma: 1,
 };
@@ -38,6 +40,10 @@ function view(overrides: Partial<QuoterView> = {}): QuoterView {
     bestAskLots: 10,
     lastBidFillUs: Number.NEGATIVE_INFINITY,
     lastAskFillUs: Number.NEGATIVE_INFINITY,
+    restingBidTicks: undefined,
+    restingBidQueueLots: undefined,
+    restingAskTicks: undefined,
+    restingAskQueueLots: undefined,
     midTicks: 100_000.5,
     sigmaTicksPerSqrtSec: 10,
     ofi: 0,
@@ -124,6 +130,19 @@ describe('FairValueQuoter', () => {
     expect(prices(q, view({ bestBidTicks: 100_004, bestAskTicks: 100_005, midTicks: 100_004.5 }))).toEqual([
       99_992, 100_017,
     ]);
+  });
+
+  it('keeps a resting order near the front of its queue within the wider keepFrontSigma band', () => {
+    const q = new FairValueQuoter({ ...PARAMS, keepFrontSigma: 1 }); // band 10 ticks near the front
+    // Model bid 99992; our bid rests at 99985 (7 ticks less aggressive) with 2 lots ahead (≤ 2 quotes).
+    const resting = { restingBidTicks: 99_985, restingBidQueueLots: 2 };
+    expect(prices(q, view(resting))[0]).toBe(99_985);
+    // With 3 lots ahead it is not near the front: the plain band is 0, so it moves to 99992.
+    expect(prices(q, view({ ...resting, restingBidQueueLots: 3 }))[0]).toBe(99_992);
+    // Near the front but 11 ticks away: beyond the band, it moves.
+    expect(prices(q, view({ restingBidTicks: 99_981, restingBidQueueLots: 0 }))[0]).toBe(99_992);
+    // A resting ask at the front 4 ticks inside the model's 100013 is kept too.
+    expect(prices(q, view({ restingAskTicks: 100_009, restingAskQueueLots: 0 }))[1]).toBe(100_009);
   });
 
   it('backs a side off by refillBackoffSigma·σ within refillCooldownMs of its fill', () => {

@@ -13,6 +13,7 @@ import {
   type AsV1AlphaParams,
 } from '../../../core/quoting/model-params.ts';
 import type { QuoterView } from '../../../core/quoting/quoter.ts';
+import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
 import { maxHalfSpreadTicks, MIN_CAP_TICKS } from '../../../core/quoting/quote-bounds.ts';
 
 // γ = 0.01/tick, k = 0.8/tick, τ = 60 s. With σ = 300 ticks/√s: γσ²τ = 54,000 ticks, so the A&S spread
@@ -68,10 +69,7 @@ function view(overrides: Partial<QuoterView> = {}): QuoterView {
     inventoryLots: 0,
     sigmaLongTicksPerSqrtSec: undefined,
     alphaTicks: 0,
-    bestBidLots: undefined,
-    bestAskLots: undefined,
-    lastBidFillUs: Number.NEGATIVE_INFINITY,
-    lastAskFillUs: Number.NEGATIVE_INFINITY,
+    ...UNSEEN_VIEW_FIELDS,
     ...overrides,
   };
 }

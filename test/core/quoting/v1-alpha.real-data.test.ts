@@ -5,6 +5,7 @@
  * the estimator or the defaults shows up here; the doc of the defaults quotes the same numbers.
  */
 import { describe, it, expect } from 'vitest';
+import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
 import { join } from 'node:path';
 import { dataDir } from '../../../app/paths.ts';
 import { getInstrument } from '../../../venues/instruments.ts';
@@ -50,10 +51,7 @@ describe(`V1-α defaults on ${SESSION}`, () => {
         inventoryLots: 0,
         sigmaLongTicksPerSqrtSec: undefined,
         alphaTicks: 0,
-        bestBidLots: undefined,
-        bestAskLots: undefined,
-        lastBidFillUs: Number.NEGATIVE_INFINITY,
-        lastAskFillUs: Number.NEGATIVE_INFINITY,
+        ...UNSEEN_VIEW_FIELDS,
       });
       if (intent.bid === undefined || intent.ask === undefined || sigma === undefined) {
         if (intent.bidReason === 'no-volatility-yet' && sigma === undefined) notReady += 1;

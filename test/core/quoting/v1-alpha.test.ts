@@ -3,6 +3,7 @@ import { describe, it, expect } from 'vitest';
 import { AsV1AlphaQuoter } from '../../../core/quoting/v1-alpha.ts';
 import type { AsV1AlphaParams } from '../../../core/quoting/model-params.ts';
 import type { QuoterView } from '../../../core/quoting/quoter.ts';
+import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
 import { InvariantViolation } from '../../../core/errors.ts';
 
 // Round numbers for hand computation: γ = 0.01/tick, k = 0.8/tick, τ = 60 s, σ = 3 ticks/√s gives
@@ -36,10 +37,7 @@ function view(overrides: Partial<QuoterView> = {}): QuoterView {
     inventoryLots: 0,
     sigmaLongTicksPerSqrtSec: undefined,
     alphaTicks: 0,
-    bestBidLots: undefined,
-    bestAskLots: undefined,
-    lastBidFillUs: Number.NEGATIVE_INFINITY,
-    lastAskFillUs: Number.NEGATIVE_INFINITY,
+    ...UNSEEN_VIEW_FIELDS,
     ...overrides,
   };
 }
@@ -171,10 +169,7 @@ describe('AsV1AlphaQuoter', () => {
             ...v,
             sigmaLongTicksPerSqrtSec: undefined,
             alphaTicks: 0,
-            bestBidLots: undefined,
-            bestAskLots: undefined,
-            lastBidFillUs: Number.NEGATIVE_INFINITY,
-            lastAskFillUs: Number.NEGATIVE_INFINITY,
+            ...UNSEEN_VIEW_FIELDS,
             midTicks: v.bestBidTicks === undefined ? undefined : (v.bestBidTicks + v.bestAskTicks) / 2,
           };
           expect(memo.decide(full)).toEqual(new AsV1AlphaQuoter(PARAMS).decide(full));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Kpis } from '../../../core/metrics/kpis.ts';
+import { UNTRADED_QUALITY_KPIS, type Kpis } from '../../../core/metrics/kpis.ts';
 import { DEFAULT_AS_V1_ALPHA_BTCUSDT_SPOT } from '../../../core/quoting/model-params.ts';
 import {
   aggregate,
@@ -9,7 +9,6 @@ import {
   scoreTrial,
   trialModelParams,
 } from '../../../core/validation/objective.ts';
-import { NO_TRADE_QUALITY } from '../metrics/kpis-fixture.ts';
 
 const FLAT_KPIS: Kpis = {
   netPnlQuote: 0,
@@ -27,7 +26,7 @@ const FLAT_KPIS: Kpis = {
   events: 1000,
   finalInventoryLots: 0,
   maxAbsInventoryLots: 0,
-  ...NO_TRADE_QUALITY,
+  ...UNTRADED_QUALITY_KPIS,
 };
 
 const kpis = (over: Partial<Kpis>): Kpis => ({ ...FLAT_KPIS, ...over });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Kpis } from '../../../core/metrics/kpis.ts';
+import { UNTRADED_QUALITY_KPIS, type Kpis } from '../../../core/metrics/kpis.ts';
 import { combineSpanKpis, contiguousSpans } from '../../../core/validation/spans.ts';
-import { NO_TRADE_QUALITY } from '../metrics/kpis-fixture.ts';
 
 const base: Kpis = {
   netPnlQuote: 0,
@@ -19,7 +18,7 @@ const base: Kpis = {
   events: 0,
   finalInventoryLots: 0,
   maxAbsInventoryLots: 0,
-  ...NO_TRADE_QUALITY,
+  ...UNTRADED_QUALITY_KPIS,
 };
 
 describe('contiguousSpans', () => {
@@ -42,8 +41,8 @@ describe('contiguousSpans', () => {
 
 /** The fixture without the figures checked one by one above the deep-equal. */
 function withoutRecomputed(
-  k: typeof NO_TRADE_QUALITY,
-): Omit<typeof NO_TRADE_QUALITY, 'pnlTStat' | 'grossBp' | 'netBp' | 'feesBp'> {
+  k: typeof UNTRADED_QUALITY_KPIS,
+): Omit<typeof UNTRADED_QUALITY_KPIS, 'pnlTStat' | 'grossBp' | 'netBp' | 'feesBp'> {
   const { pnlTStat: _t, grossBp: _g, netBp: _n, feesBp: _f, ...rest } = k;
   return rest;
 }
@@ -129,7 +128,7 @@ describe('combineSpanKpis', () => {
       events: 400,
       finalInventoryLots: -2,
       maxAbsInventoryLots: 4,
-      ...withoutRecomputed(NO_TRADE_QUALITY),
+      ...withoutRecomputed(UNTRADED_QUALITY_KPIS),
       tradedNotionalQuote: 4000,
       markout1sBp: (1000 * -2 + 3000 * -6) / 4000, // −5: notional-weighted, = 10⁴·Σ quote / Σ notional
       queueFills: 6,
