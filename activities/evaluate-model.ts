@@ -13,7 +13,12 @@ import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import type { SessionWindow } from '../core/dataset/windows.ts';
 import { PermanentError } from '../core/errors.ts';
 import type { Kpis } from '../core/metrics/kpis.ts';
-import { alphaParamsOf, type AlphaParams, type ModelParams } from '../core/quoting/model-params.ts';
+import {
+  alphaParamsOf,
+  type AlphaParams,
+  type AlphaSource,
+  type ModelParams,
+} from '../core/quoting/model-params.ts';
 import type { Objective } from '../core/validation/objective.ts';
 import { scoreFold } from '../core/validation/objective.ts';
 import { loadAlphaModel } from '../ml/load-alpha.ts';
@@ -68,7 +73,7 @@ export interface EvaluateModelResult {
 }
 
 /** Loads the alpha model of a parameter set (the default reads the ONNX file from the model store). */
-export type AlphaLoader = (alpha: AlphaParams) => Promise<AlphaModel>;
+export type AlphaLoader = (alpha: AlphaSource) => Promise<AlphaModel>;
 
 /**
  * Runs the evaluation.

@@ -5,7 +5,7 @@
  * The one loader the engine process, the backtest activity and the CLI use.
  */
 import { ALPHA_FEATURE_NAMES } from '../core/alpha/features.ts';
-import type { AlphaParams } from '../core/quoting/model-params.ts';
+import type { AlphaSource } from '../core/quoting/model-params.ts';
 import { modelStoreDir, resolveArtifactPath } from './artifacts.ts';
 import { OnnxAlphaModel } from './onnx-alpha-model.ts';
 
@@ -17,7 +17,7 @@ import { OnnxAlphaModel } from './onnx-alpha-model.ts';
  *   corrupt, other features or horizon).
  */
 export async function loadAlphaModel(
-  alpha: AlphaParams,
+  alpha: AlphaSource,
   storeDir: string = modelStoreDir(),
 ): Promise<OnnxAlphaModel> {
   return OnnxAlphaModel.load(resolveArtifactPath(alpha.artifactPath, storeDir), {

@@ -18,7 +18,8 @@
  * `--model` is refused with a slot. MMFLOW_SLOT_POLL_MS (default 1000) and MMFLOW_SLOT_LISTEN (1/0,
  * default 1) tune how the engine learns of changes.
  *
- * Fastest top of book (docs/adr/0020-fair-value-quoter.md): MMFLOW_FAST_TOUCH (1/0, default 0).
+ * Fastest top of book (docs/adr/0020-fair-value-quoter.md): MMFLOW_FAST_TOUCH (1/0, default 0). Fee tier
+ * of simulated fills (docs/adr/0019-fee-tiers.md): MMFLOW_FEE_TIER (default the venue's default tier).
  * Store outage (docs/adr/0018-engine-store-outage.md): MMFLOW_STORE_OUTAGE_HALT_MS (default 60000):
  * quotes are pulled once PostgreSQL has been unreachable this long; rows stay buffered and retried.
  */
@@ -123,6 +124,12 @@ export interface EngineConfig {
    * every model on the recordings but has not been A/B tested live).
    */
   readonly fastTouch: boolean;
+  /**
+   * Fee tier of the venue the simulated fills are charged at in replay and paper (config/instruments.json:
+   * `regular`, `vip1`…, `mm1`…; docs/adr/0019-fee-tiers.md); undefined = the venue's default tier. Live
+   * fills carry the venue's own fee.
+   */
+  readonly feeTier: string | undefined;
 }
 
 /**
@@ -231,6 +238,10 @@ const schema = z.object({
   slotPollMs: z.coerce.number().int().min(50).max(600_000),
   slotListen: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true'),
   fastTouch: z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true'),
+  feeTier: z
+    .string()
+    .regex(/^[a-z][a-z0-9]{0,15}$/, 'expected a tier name like regular, vip3 or mm3')
+    .optional(),
 });
 
 type SchemaField = keyof z.infer<typeof schema>;
@@ -265,6 +276,7 @@ const SOURCES: Record<SchemaField, string> = {
   slotPollMs: 'MMFLOW_SLOT_POLL_MS',
   slotListen: 'MMFLOW_SLOT_LISTEN',
   fastTouch: 'MMFLOW_FAST_TOUCH',
+  feeTier: 'MMFLOW_FEE_TIER',
 };
 
 function isSchemaField(key: string): key is SchemaField {
@@ -329,6 +341,7 @@ export function parseEngineConfig(
     slotPollMs: pick(undefined, 'MMFLOW_SLOT_POLL_MS') ?? 1_000,
     slotListen: pick(undefined, 'MMFLOW_SLOT_LISTEN') ?? '1',
     fastTouch: pick(undefined, 'MMFLOW_FAST_TOUCH') ?? '0',
+    feeTier: pick(undefined, 'MMFLOW_FEE_TIER'),
   };
   if (raw.slot !== undefined) bindSlot(raw, slot);
   const parsed = schema.safeParse(raw);
@@ -385,6 +398,7 @@ export function parseEngineConfig(
     slotPollMs: c.slotPollMs,
     slotListen: c.slotListen,
     fastTouch: c.fastTouch,
+    feeTier: c.feeTier,
   };
 }
 

@@ -75,7 +75,7 @@ import { retryTransient, RowFlusher } from './row-flusher.ts';
 import { combineRiskLimits, NO_RISK_LIMITS } from '../core/risk/risk-limits.ts';
 import { systemSleep } from './system-clock.ts';
 import type { CcxtClient } from './venues/ccxt-client.ts';
-import type { AlphaParams } from '../core/quoting/model-params.ts';
+import type { AlphaSource } from '../core/quoting/model-params.ts';
 import type { AlphaModel } from '../core/alpha/alpha-model.ts';
 import { buildRuntime, resolveRun, type ResolvedRun, type Runtime } from './wiring.ts';
 import { runClientIdPrefix } from './client-order-ids.ts';
@@ -122,7 +122,7 @@ export interface EngineDeps {
   /** ccxt client factory for paper/live (default: ccxt pro Binance). */
   readonly createExchange?: (instrument: Instrument, config: EngineConfig) => CcxtClient;
   /** Loads the alpha model of a model version with an alpha term (the ONNX loader); see wiring.ts. */
-  readonly loadAlphaModel?: (alpha: AlphaParams) => Promise<AlphaModel>;
+  readonly loadAlphaModel?: (alpha: AlphaSource) => Promise<AlphaModel>;
   /** Called once the HTTP server listens and the run row exists. */
   readonly onStarted?: (info: { readonly runId: string; readonly httpUrl: string }) => void;
 }

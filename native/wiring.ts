@@ -9,7 +9,7 @@ import { PermanentError } from '../core/errors.ts';
 import {
   alphaParamsOf,
   parseModelParams,
-  type AlphaParams,
+  type AlphaSource,
   type ModelParams,
 } from '../core/quoting/model-params.ts';
 import type { AlphaModel } from '../core/alpha/alpha-model.ts';
@@ -17,7 +17,7 @@ import type { Queryable } from '../db/queryable.ts';
 import { getModelVersion } from '../db/repositories/models.ts';
 import type { Log } from '../infra/log.ts';
 import type { RecordedSession } from '../venues/binance/recorded.ts';
-import { getInstrument, instrumentForSession } from '../venues/instruments.ts';
+import { getInstrument, instrumentAtFeeTier, instrumentForSession } from '../venues/instruments.ts';
 import type { EngineConfig } from './config.ts';
 import { LiveDriver, SimDriver, type EngineDriver, type SessionTap } from './drivers.ts';
 import { AlphaRequester } from './alpha-requests.ts';
@@ -41,7 +41,8 @@ export interface ResolvedRun {
  * Reads the model version from the registry and resolves the instrument (from the session in replay,
  * from venue + symbol otherwise).
  * @throws PermanentError `MODEL_NOT_FOUND`, `SESSION_NOT_FOUND`/`SESSION_AMBIGUOUS`,
- *   `UNKNOWN_INSTRUMENT`; ModelParamsError for parameters the model cannot use.
+ *   `UNKNOWN_INSTRUMENT`, `UNKNOWN_FEE_TIER` (MMFLOW_FEE_TIER); ModelParamsError for parameters the model
+ *   cannot use.
  */
 export async function resolveRun(config: EngineConfig, db: Queryable): Promise<ResolvedRun> {
   const version = await getModelVersion(db, config.modelVersionId);
@@ -55,15 +56,22 @@ export async function resolveRun(config: EngineConfig, db: Queryable): Promise<R
     );
   }
   const params = parseModelParams(version.params, `model_versions ${version.id} params`);
+  const atTier = (i: Instrument): Instrument =>
+    config.feeTier === undefined ? i : instrumentAtFeeTier(i, config.feeTier);
   if (config.mode === 'replay') {
     const session = findSession(config.dataDir, config.session ?? '');
-    return { instrument: instrumentForSession(session), market: session.market, params, session };
+    return { instrument: atTier(instrumentForSession(session)), market: session.market, params, session };
   }
   if (config.venue === undefined || config.symbol === undefined) {
     throw new PermanentError('CONFIG_INVALID', `${config.mode} mode needs a venue and a symbol`, {});
   }
   const market = config.venue === 'binance-spot' ? 'spot' : 'usdm';
-  return { instrument: getInstrument(config.venue, config.symbol), market, params, session: undefined };
+  return {
+    instrument: atTier(getInstrument(config.venue, config.symbol)),
+    market,
+    params,
+    session: undefined,
+  };
 }
 
 /** Everything `buildRuntime` needs besides the config. */
@@ -80,7 +88,7 @@ export interface RuntimeOptions {
    * Loads the alpha model of a model version with an alpha term (the ONNX loader, which checks the
    * artifact's sha256); required for such versions.
    */
-  readonly loadAlphaModel?: ((alpha: AlphaParams) => Promise<AlphaModel>) | undefined;
+  readonly loadAlphaModel?: ((alpha: AlphaSource) => Promise<AlphaModel>) | undefined;
 }
 
 /** A wired run: its feed and driver, plus the mode-specific hooks. */

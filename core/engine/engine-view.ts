@@ -34,16 +34,17 @@ export function emptyView(): MutableView {
 }
 
 /**
- * Writes the touch (best prices, ticks; their sizes, lots) and our first acknowledged resting order per
- * side (price, ticks; estimated queue ahead, lots) into `v`.
+ * Writes the touch (best prices, ticks; their sizes, lots) and, when `working` is given, our first
+ * acknowledged resting order per side (price, ticks; estimated queue ahead, lots) into `v` (set
+ * undefined without it: for a quoter that never reads them, `Quoter.readsRestingOrders` false).
  */
-export function viewTouchAndResting(v: MutableView, touch: Touch, working: WorkingOrders): void {
+export function viewTouchAndResting(v: MutableView, touch: Touch, working: WorkingOrders | undefined): void {
   v.bestBidTicks = touch.bestBidTicks();
   v.bestAskTicks = touch.bestAskTicks();
   v.bestBidLots = touch.bestBidLots();
   v.bestAskLots = touch.bestAskLots();
-  const bid = working.resting('bid');
-  const ask = working.resting('ask');
+  const bid = working?.resting('bid');
+  const ask = working?.resting('ask');
   v.restingBidTicks = bid?.priceTicks;
   v.restingBidQueueLots = bid?.queueAheadLots;
   v.restingAskTicks = ask?.priceTicks;

@@ -216,6 +216,11 @@ export class QuotingEngine {
   private alphaHorizonUs: number;
   /** False when the quoter never reads the depth imbalance (the view then carries 0). */
   private diEnabled: boolean;
+  /**
+   * False when the quoter never reads our resting orders: the view leaves them undefined and the queue
+   * estimate of our orders is not run (their `queueAheadLots` stays NaN); it costs ≈ 5 % of the hot path.
+   */
+  private restingEnabled: boolean;
   private readonly working = new WorkingOrders();
   /** The executor's output, reused by every reconcile. */
   private readonly actions: OrderAction[] = [];
@@ -267,6 +272,7 @@ export class QuotingEngine {
     this.alphaHorizonUs = alphaHorizonUs(s);
     this.quoteFromUs = opts.quoteFromUs ?? Number.NEGATIVE_INFINITY;
     this.diEnabled = readsDi(opts.quoter, this.features);
+    this.restingEnabled = opts.quoter.readsRestingOrders !== false;
   }
 
   /** The 1-s mark-out of our fills so far (core/metrics/markout.ts); a live view, read-only. */
@@ -420,6 +426,7 @@ export class QuotingEngine {
     this.features = features;
     this.alphaHorizonUs = alphaHorizonUs(p);
     this.diEnabled = readsDi(next.quoter, features);
+    this.restingEnabled = next.quoter.readsRestingOrders !== false;
     // View fields a model without slow σ or alpha never writes: what it reads (undefined, 0).
     this.view.sigmaLongTicksPerSqrtSec = undefined;
     this.view.alphaTicks = 0;
@@ -466,7 +473,8 @@ export class QuotingEngine {
 
   /**
    * Orders we may have on the venue (placed and not known closed), with the engine's estimate of the
-   * lots ahead of each in its queue (`queueAheadLots`, NaN until acknowledged). Read only.
+   * lots ahead of each in its queue (`queueAheadLots`: NaN until acknowledged, or when the quoter does
+   * not read resting orders). Read only.
    */
   workingOrders(): readonly Readonly<EngineOrder>[] {
     return this.working.list;
@@ -517,7 +525,7 @@ export class QuotingEngine {
         break;
       case 'trade':
         this.ofi.onTrade(ev.aggressor, ev.sizeLots, this.opts.clock.nowUs());
-        if (this.working.size > 0) this.working.onTrade(ev.priceTicks, ev.sizeLots);
+        if (this.restingEnabled && this.working.size > 0) this.working.onTrade(ev.priceTicks, ev.sizeLots);
         break;
     }
     if (depthChanged && this.tickerCheck !== undefined) {
@@ -525,7 +533,8 @@ export class QuotingEngine {
       if (r === 'match' || r === 'mismatch') this.onTickerCompared(r, false); // pulled just below
     }
     if (depthChanged) this.fastTouch?.onBookAt(this.sync.updateId);
-    if ((depthChanged || touchChanged) && this.working.size > 0) this.working.onBookChanged(this.touch);
+    if ((depthChanged || touchChanged) && this.restingEnabled && this.working.size > 0)
+      this.working.onBookChanged(this.touch);
     if (result === 'gap' || result === 'crossed' || !this.sync.synced) {
       this.tickerCheck?.reset();
       this.fastTouch?.reset();
@@ -560,7 +569,7 @@ export class QuotingEngine {
     if (nowUs < this.quoteFromUs) return;
     const v = this.view;
     v.nowUs = nowUs;
-    viewTouchAndResting(v, touch, this.working);
+    viewTouchAndResting(v, touch, this.restingEnabled ? this.working : undefined);
     v.midTicks = mid;
     v.sigmaTicksPerSqrtSec = this.vol.sigmaTicksPerSqrtSec();
     v.ofi = this.ofi.value(nowUs);
@@ -590,7 +599,7 @@ export class QuotingEngine {
     this.dirty = true;
     switch (r.type) {
       case 'accepted': {
-        this.working.onAccepted(r.clientOrderId, this.touch);
+        if (this.restingEnabled) this.working.onAccepted(r.clientOrderId, this.touch);
         const placedAtUs = this.working.find(r.clientOrderId)?.placedAtUs;
         if (placedAtUs !== undefined) {
           this.lastAckLatencyUsValue = r.timeUs - placedAtUs;

@@ -20,7 +20,9 @@ export interface EngineOrder extends WorkingOrder {
   /**
    * Estimated visible lots ahead of the order at its price, by the simulator's queue model
    * (core/sim/queue.ts): the level's size when the venue acknowledged it, consumed by public trades at
-   * its price, capped when the level shrinks, 0 after a trade through it. NaN until acknowledged.
+   * its price, capped when the level shrinks, 0 after a trade through it. NaN until acknowledged, and
+   * always when the quoter does not read our resting orders (`Quoter.readsRestingOrders` false: the
+   * engine does not run the estimate).
    */
   queueAheadLots: number;
 }

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { RiskLimitsSchema } from '../risk/risk-limits.ts';
 import { MAX_HALF_SPREAD_BPS_LIMIT } from './quote-bounds.ts';
+import { FairValueAlphaSchema } from './alpha-params.ts';
 
 const positiveInt = z.int().positive();
 const nonNegative = z.number().nonnegative().finite();
@@ -86,6 +87,11 @@ export const FairValueParamsSchema = z.strictObject({
   refillBackoffSigma: nonNegative,
   /** Cap on each quote's distance from the mid, bps (as the A&S versions; absent: 50 bp). */
   maxHalfSpreadBps: z.number().positive().max(MAX_HALF_SPREAD_BPS_LIMIT).optional(),
+  /**
+   * Optional ONNX alpha term: the predicted mid move (ticks) times `weight`, clamped to
+   * ±maxShiftSigma·σ₁ₛ, is added to the fair value (absent = no alpha).
+   */
+  alpha: FairValueAlphaSchema.optional(),
 });
 
 /** Parameters of a 'fair-value' model version. */

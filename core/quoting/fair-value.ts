@@ -6,7 +6,8 @@
  *   σ₁ₛ   = sigmaTicksPerSqrtSec · √(1 s)                                   (ticks)
  *   I     = (Q_bid − Q_ask) / (Q_bid + Q_ask)                               (touch queue imbalance)
  *   q     = inventoryLots / maxInventoryLots                                ([−1, 1])
- *   fair  = mid + σ₁ₛ·(β_I·I + β_OFI·OFI − κ_inv·q)
+ *   α     = clamp(w·alphaTicks, ±maxShiftSigma·σ₁ₛ)                         (0 without an alpha block)
+ *   fair  = mid + σ₁ₛ·(β_I·I + β_OFI·OFI − κ_inv·q) + α
  *   h     = max(c·σ₁ₛ, minHalfSpreadBp·mid/10⁴)
  *   bid   = ⌊fair − h − b_bid⌋,   ask = ⌈fair + h + b_ask⌉      b_side = refillBackoffSigma·σ₁ₛ within
  *                                                               refillCooldownMs of a fill on that side
@@ -46,6 +47,8 @@ export interface FairValueTerms {
   sigmaTicks: number;
   /** Touch queue imbalance I ∈ [−1, 1]. */
   imbalance: number;
+  /** Clamped alpha shift, ticks (0 without an alpha block). */
+  alphaShiftTicks: number;
   /** Fair value, ticks. */
   fairTicks: number;
   /** Half spread h, ticks. */
@@ -58,9 +61,17 @@ export class FairValueQuoter implements Quoter {
   private readonly params: FairValueParams;
   private readonly bounds: QuoteBounds;
   private readonly cooldownUs: number;
+  private readonly alphaWeight: number;
+  private readonly alphaMaxShiftSigma: number;
   private lastBid: number | undefined;
   private lastAsk: number | undefined;
-  private readonly terms: FairValueTerms = { sigmaTicks: 0, imbalance: 0, fairTicks: 0, halfSpreadTicks: 0 };
+  private readonly terms: FairValueTerms = {
+    sigmaTicks: 0,
+    imbalance: 0,
+    alphaShiftTicks: 0,
+    fairTicks: 0,
+    halfSpreadTicks: 0,
+  };
 
   /**
    * @param params validated 'fair-value' parameters (./fair-value-params.ts).
@@ -70,6 +81,8 @@ export class FairValueQuoter implements Quoter {
     this.params = FairValueParamsSchema.parse(params);
     this.bounds = new QuoteBounds(this.params.maxHalfSpreadBps ?? DEFAULT_MAX_HALF_SPREAD_BPS, 0);
     this.cooldownUs = this.params.refillCooldownMs * 1000;
+    this.alphaWeight = this.params.alpha?.weight ?? 0;
+    this.alphaMaxShiftSigma = this.params.alpha?.maxShiftSigma ?? 0;
   }
 
   /** Terms of the last decision that quoted (a live object, overwritten by the next decision). */
@@ -96,12 +109,17 @@ export class FairValueQuoter implements Quoter {
     const sigma = sigmaTicksPerSqrtSec; // × √(1 s)
     const imbalance = touchImbalance(view.bestBidLots, view.bestAskLots);
     const q = view.inventoryLots / p.maxInventoryLots;
+    const alphaBound = this.alphaMaxShiftSigma * sigma;
+    const alpha = Math.max(-alphaBound, Math.min(alphaBound, this.alphaWeight * view.alphaTicks));
     const fair =
-      midTicks + sigma * (p.imbalanceSigma * imbalance + p.ofiSigma * view.ofi - p.inventorySkewSigma * q);
+      midTicks +
+      sigma * (p.imbalanceSigma * imbalance + p.ofiSigma * view.ofi - p.inventorySkewSigma * q) +
+      alpha;
     const half = Math.max(p.halfSpreadSigma * sigma, (p.minHalfSpreadBp * midTicks) / 10_000);
     const t = this.terms;
     t.sigmaTicks = sigma;
     t.imbalance = imbalance;
+    t.alphaShiftTicks = alpha;
     t.fairTicks = fair;
     t.halfSpreadTicks = half;
 

@@ -13,6 +13,8 @@ import { requireSaneView } from './quote-bounds.ts';
 /** See the module doc. */
 export class JoinTouchQuoter implements Quoter {
   readonly readsDepthImbalance = false;
+  /** The model does not read our resting orders. */
+  readonly readsRestingOrders = false;
   private readonly params: JoinTouchParams;
 
   /** @throws ZodError if `params` do not satisfy the schema. */

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { RiskLimitsSchema } from '../risk/risk-limits.ts';
 import { MAX_HALF_SPREAD_BPS_LIMIT } from './quote-bounds.ts';
 import { FairValueParamsSchema, JoinTouchParamsSchema } from './fair-value-params.ts';
+import { AlphaParamsSchema, type AlphaSource } from './alpha-params.ts';
 
 const positiveFinite = z.number().positive().finite();
 const positiveInt = z.int().positive();
@@ -77,28 +78,7 @@ export const AsV1AlphaParamsSchema = z.strictObject({
 /** Parameters of an 'as-v1-alpha' model version. */
 export type AsV1AlphaParams = Readonly<z.infer<typeof AsV1AlphaParamsSchema>>;
 
-/**
- * The optional alpha block of a V1.5 model: an ONNX model predicting the mid move over `horizonMs`
- * from the features of core/alpha/features.ts, applied as a clamped centre shift
- * (docs/adr/0006-quoting-model-v1-5.md §Alpha). Strict.
- */
-export const AlphaParamsSchema = z.strictObject({
-  /** Path of the ONNX artifact (relative to the model store, e.g. `models/alpha-…onnx`). */
-  artifactPath: z.string().min(1),
-  /** sha256 of the artifact, 64 lower-case hex digits (checked by the loader before use). */
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex digits'),
-  /** Bound of the alpha shift |weight·alphaTicks|, ticks, in [0, 3] (inside the ±3-tick total clamp). */
-  maxShiftTicks: z.number().nonnegative().max(3),
-  /** Weight applied to the predicted mid move (ticks → ticks; signed, finite). */
-  weight: z.number().finite(),
-  /** Market time between two predictions, ms (integer > 0; a multiple of the 100-ms feature grid). */
-  intervalMs: positiveInt.refine((ms) => ms % 100 === 0, 'must be a multiple of 100 ms (the feature grid)'),
-  /** Horizon of the predicted mid move, ms (integer > 0); a prediction older than this is dropped (0). */
-  horizonMs: positiveInt,
-});
-
-/** The alpha block of a V1.5 model version. */
-export type AlphaParams = Readonly<z.infer<typeof AlphaParamsSchema>>;
+export { AlphaParamsSchema, type AlphaParams, type AlphaSource } from './alpha-params.ts';
 
 /**
  * V1.5 (seed 004 §4): V1-α plus an inventory skew, depth imbalance, a volatility- and inventory-scaled
@@ -222,9 +202,12 @@ export const DEFAULT_AS_V15_BTCUSDT_USDM: AsV15Params = Object.freeze({
   maxInventoryLots: 10,
 });
 
-/** The alpha block of `params`, or undefined when the model has none (V1-α, or V1.5 without alpha). */
-export function alphaParamsOf(params: ModelParams): AlphaParams | undefined {
-  return params.model === 'as-v1.5' ? params.alpha : undefined;
+/**
+ * The alpha block of `params` (what loaders and the engine read: artifact, digest, weight, schedule),
+ * or undefined when the model has none (V1-α, the baseline, V1.5 or fair-value without alpha).
+ */
+export function alphaParamsOf(params: ModelParams): AlphaSource | undefined {
+  return params.model === 'as-v1.5' || params.model === 'fair-value' ? params.alpha : undefined;
 }
 
 /** Raised when model parameters fail validation; `where` names the source (file, row, key). */

@@ -64,4 +64,10 @@ export interface Quoter {
    * walk per book update) and pass 0. Absent means true.
    */
   readonly readsDepthImbalance?: boolean;
+  /**
+   * False when `decide` never reads `view.resting*` (our resting orders and their queue ahead): a driver
+   * may then skip finding them (a scan of the working orders per decision) and pass undefined. Absent
+   * means true.
+   */
+  readonly readsRestingOrders?: boolean;
 }

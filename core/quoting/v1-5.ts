@@ -76,6 +76,8 @@ export interface V15Terms {
  */
 export class AsV15Quoter implements Quoter {
   readonly readsDepthImbalance: boolean;
+  /** The model does not read our resting orders. */
+  readonly readsRestingOrders = false;
   private readonly params: AsV15Params;
   private readonly spread: OptimalSpread;
   private readonly maxAgeUs: number;

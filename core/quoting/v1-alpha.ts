@@ -45,6 +45,8 @@ const ROUNDING_EPS_TICKS = 1e-9;
 export class AsV1AlphaQuoter implements Quoter {
   /** The model has no depth-imbalance term (see the module doc). */
   readonly readsDepthImbalance = false;
+  /** The model does not read our resting orders. */
+  readonly readsRestingOrders = false;
   private readonly params: AsV1AlphaParams;
   private readonly spread: OptimalSpread;
   private readonly bounds: QuoteBounds;

@@ -34,7 +34,7 @@ import type { AlphaModel } from '../../core/alpha/alpha-model.ts';
 import {
   alphaParamsOf,
   parseModelParams,
-  type AlphaParams,
+  type AlphaSource,
   type ModelParams,
 } from '../../core/quoting/model-params.ts';
 import { combineRiskLimits, NO_RISK_LIMITS, type RiskLimits } from '../../core/risk/risk-limits.ts';
@@ -117,7 +117,7 @@ export interface SlotApplierOptions {
   readonly engineRiskLimits: RiskLimits;
   /** The version the runtime was built with (unscaled params, fraction 1, active). */
   readonly initialVersionId: string;
-  readonly loadAlphaModel: ((alpha: AlphaParams) => Promise<AlphaModel>) | undefined;
+  readonly loadAlphaModel: ((alpha: AlphaSource) => Promise<AlphaModel>) | undefined;
   readonly log: Log;
 }
 

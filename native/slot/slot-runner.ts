@@ -25,7 +25,7 @@
 import type { Registry } from 'prom-client';
 import type { AlphaModel } from '../../core/alpha/alpha-model.ts';
 import { isMmflowError, PermanentError, TransientError } from '../../core/errors.ts';
-import type { AlphaParams } from '../../core/quoting/model-params.ts';
+import type { AlphaSource } from '../../core/quoting/model-params.ts';
 import type { RiskLimits } from '../../core/risk/risk-limits.ts';
 import type { Queryable } from '../../db/queryable.ts';
 import { getSlot, heartbeatSlot, markApplied } from '../../db/repositories/deployments.ts';
@@ -56,7 +56,7 @@ export interface SlotRunnerOptions {
   readonly engineRiskLimits: RiskLimits;
   /** The version the runtime was built with. */
   readonly initialVersionId: string;
-  readonly loadAlphaModel: ((alpha: AlphaParams) => Promise<AlphaModel>) | undefined;
+  readonly loadAlphaModel: ((alpha: AlphaSource) => Promise<AlphaModel>) | undefined;
   readonly log: Log;
   /** The engine run's metrics registry (/metrics). */
   readonly registry: Registry;

@@ -79,6 +79,14 @@ describe('parseEngineConfig', () => {
     expect(err.message).toContain('MMFLOW_FAST_TOUCH');
   });
 
+  it('reads MMFLOW_FEE_TIER (default: the venue default) and names it when malformed', () => {
+    expect(parseEngineConfig(replayCli, {}).feeTier).toBeUndefined();
+    expect(parseEngineConfig(replayCli, { MMFLOW_FEE_TIER: 'mm3' }).feeTier).toBe('mm3');
+    const err = configError(() => parseEngineConfig(replayCli, { MMFLOW_FEE_TIER: 'VIP 3' }));
+    expect(err.details?.['field']).toBe('feeTier');
+    expect(err.message).toContain('MMFLOW_FEE_TIER');
+  });
+
   describe('live mode credentials', () => {
     const liveCli: EngineCliOptions = {
       mode: 'live',

@@ -13,7 +13,7 @@ import { ALPHA_FEATURE_NAMES } from '../../core/alpha/features.ts';
 import type { AlphaModel } from '../../core/alpha/alpha-model.ts';
 import {
   DEFAULT_AS_V15_BTCUSDT_SPOT,
-  type AlphaParams,
+  type AlphaSource,
   type AsV15Params,
 } from '../../core/quoting/model-params.ts';
 import { createPool } from '../../db/pool.ts';
@@ -87,7 +87,7 @@ function config() {
 describe('runQuotingEngine, replay of a model with an alpha term', () => {
   it('loads the model through the injected loader and records runBacktestAsync’s KPIs', async () => {
     const model = linearModel();
-    const loaded: AlphaParams[] = [];
+    const loaded: AlphaSource[] = [];
     const summary = await runQuotingEngine(config(), {
       db,
       log: silentLog,

@@ -2,7 +2,8 @@
  * The engine process replaying the fair-value model with MMFLOW_FAST_TOUCH=1 (real PostgreSQL of the
  * test run, real spot session with its bookTicker file): the replay reads the tickers and quotes against
  * the fastest top of book, so its KPIs equal the backtest's with `fastTouch` and differ from a
- * depth-only replay (docs/adr/0020-fair-value-quoter.md).
+ * depth-only replay (docs/adr/0020-fair-value-quoter.md); with MMFLOW_FEE_TIER the simulated fills are
+ * charged at that tier (docs/adr/0019-fee-tiers.md).
  */
 import type { Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +82,18 @@ describe('runQuotingEngine, replay with MMFLOW_FAST_TOUCH=1', () => {
     expect(fast.kpis).toEqual(backtest.kpis);
     expect(depthOnly.kpis).toEqual(runBacktest(await loadSessionEvents(session, instrument), opts).kpis);
     expect(fast.kpis.quotes).not.toBe(depthOnly.kpis.quotes);
+  });
+
+  it('charges the fills at MMFLOW_FEE_TIER: at spot mm4 (−0.8 bp) the fees are a rebate of the same fills', async () => {
+    const deps = () => ({ db, log: silentLog, clock: new ManualClock(1_800_000_000_000_000) });
+    const regular = await runQuotingEngine(config({}), deps());
+    const rebate = await runQuotingEngine(config({ MMFLOW_FEE_TIER: 'mm4' }), deps());
+    expect(rebate.kpis.fills).toBe(regular.kpis.fills);
+    expect(regular.kpis.feesBp).toBeCloseTo(10, 9);
+    expect(rebate.kpis.feesBp).toBeCloseTo(-0.8, 9);
+    expect(rebate.kpis.feesQuote).toBeCloseTo(-0.8e-4 * rebate.kpis.tradedNotionalQuote, 9);
+    await expect(runQuotingEngine(config({ MMFLOW_FEE_TIER: 'vip99' }), deps())).rejects.toMatchObject({
+      code: 'UNKNOWN_FEE_TIER',
+    });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The engine with a fast touch (core/book/fast-touch.ts): a bookTicker ahead of the book moves the
  * quotes between depth diffs; the book takes over again once a diff reaches the ticker's update id; the
- * simulated venue's post-only check reads the same touch. Hand-built events, the real engine and venue.
+ * simulated venue's post-only check reads the same touch; the view carries our resting order and its
+ * queue ahead to a quoter that reads them. Hand-built events, the real engine and venue.
  */
 import { describe, it, expect } from 'vitest';
 import { ManualClock } from '../../../core/ports.ts';
@@ -9,6 +10,7 @@ import type { BookTicker, DepthDiff, DepthSnapshot, Level } from '../../../core/
 import type { OrderAction } from '../../../core/quoting/intent.ts';
 import { OrderExecutor } from '../../../core/quoting/executor.ts';
 import { JoinTouchQuoter } from '../../../core/quoting/join-touch.ts';
+import type { Quoter, QuoterView } from '../../../core/quoting/quoter.ts';
 import { QuotingEngine } from '../../../core/engine/quoting-engine.ts';
 import { OrderBook } from '../../../core/book/order-book.ts';
 import { FastTouch } from '../../../core/book/fast-touch.ts';
@@ -148,5 +150,51 @@ describe('SimulatedVenue reading a fast touch', () => {
     venue.submit({ type: 'place', side: 'bid', priceTicks: 1001, sizeLots: 1, clientOrderId: 'x-1' });
     venue.processUntil(0);
     expect(reports.map((r) => r.type)).toEqual(['rejected']);
+  });
+});
+
+describe('the view of our resting orders', () => {
+  it('carries the acknowledged order and its queue ahead to a quoter that reads them, and not to one that does not', () => {
+    const seen: Array<[number | undefined, number | undefined]> = [];
+    const inner = new JoinTouchQuoter({ model: 'join-touch', quoteSizeLots: 1, maxInventoryLots: 5 });
+    const spy = (reads: boolean): Quoter => ({
+      readsRestingOrders: reads,
+      decide: (v: QuoterView) => {
+        seen.push([v.restingBidTicks, v.restingBidQueueLots]);
+        return inner.decide(v);
+      },
+    });
+    for (const reads of [true, false]) {
+      seen.length = 0;
+      const engine = new QuotingEngine({
+        market: 'spot',
+        clock: new ManualClock(1_000_000),
+        quoter: spy(reads),
+        executor: new OrderExecutor('r'),
+        venue: { submit: () => undefined },
+        params: PARAMS,
+        quotePerTickLot: 1,
+      });
+      engine.onMarketEvent(snapshot(100, [[1000, 5]], [[1002, 5]]));
+      engine.onVenueReport({
+        type: 'accepted',
+        clientOrderId: 'r-1',
+        side: 'bid',
+        priceTicks: 1000,
+        sizeLots: 1,
+        timeUs: 1,
+      });
+      // 2 lots trade at our price: the queue ahead goes from 5 to 3.
+      engine.onMarketEvent({
+        kind: 'trade',
+        tradeId: 1,
+        priceTicks: 1000,
+        sizeLots: 2,
+        aggressor: 'sell',
+        exchTimeMs: 1,
+        recvTimeUs: 0,
+      });
+      expect(seen.at(-1)).toEqual(reads ? [1000, 3] : [undefined, undefined]);
+    }
   });
 });

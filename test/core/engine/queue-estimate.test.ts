@@ -1,13 +1,14 @@
 /**
  * The engine's queue-position estimate (core/engine/working-orders.ts) runs the simulator's queue model
  * (core/sim/queue.ts) on what the engine sees; in a backtest it must agree with the simulated venue's
- * own queue for every live order, at every event. Checked on a real session, both with the depth touch
- * and with the fast touch.
+ * own queue for every live order, at every event. Checked on a real session with the fair-value model
+ * (a quoter that reads resting orders: the estimate runs only then), with the depth touch and with the
+ * fast touch.
  */
 import { describe, expect, it } from 'vitest';
 import { dataDir } from '../../../app/paths.ts';
 import { ReplaySession } from '../../../core/backtest/replay.ts';
-import { DEFAULT_JOIN_TOUCH_BTCUSDT_USDM } from '../../../core/quoting/fair-value-params.ts';
+import { DEFAULT_FAIR_VALUE_BTCUSDT_USDM } from '../../../core/quoting/fair-value-params.ts';
 import { listSessions, loadSessionEvents } from '../../../venues/binance/recorded.ts';
 import { instrumentForSession } from '../../../venues/instruments.ts';
 
@@ -21,7 +22,7 @@ async function check(fastTouch: boolean): Promise<{ compared: number; disagreeme
   const replay = new ReplaySession({
     instrument,
     market: session.market,
-    params: DEFAULT_JOIN_TOUCH_BTCUSDT_USDM,
+    params: DEFAULT_FAIR_VALUE_BTCUSDT_USDM,
     entryLatencyUs: 5_000,
     cancelLatencyUs: 5_000,
     fastTouch,

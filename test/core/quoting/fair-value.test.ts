@@ -73,6 +73,7 @@ describe('FairValueQuoter', () => {
     expect(q.lastTerms).toEqual({
       sigmaTicks: 10,
       imbalance: 0.5,
+      alphaShiftTicks: 0,
       fairTicks: 100_002.5,
       halfSpreadTicks: 10,
     });
@@ -87,6 +88,27 @@ describe('FairValueQuoter', () => {
     // ofiSigma 0.5, OFI −1: fair = 100002.5 − 5 = 99997.5.
     const q = new FairValueQuoter({ ...PARAMS, ofiSigma: 0.5 });
     expect(prices(q, view({ ofi: -1 }))).toEqual([99_987, 100_008]);
+  });
+
+  it('adds the ONNX alpha in price units, clamped to ±maxShiftSigma·σ', () => {
+    const alpha = {
+      artifactPath: 'models/a.onnx',
+      sha256: 'a'.repeat(64),
+      weight: 0.5,
+      maxShiftSigma: 1,
+      intervalMs: 1000,
+      horizonMs: 1000,
+    };
+    const q = new FairValueQuoter({ ...PARAMS, alpha });
+    // alpha 8 ticks × 0.5 = 4 (inside ±10): fair 100006.5 → bid ⌊99996.5⌋, ask ⌈100016.5⌉.
+    expect(prices(q, view({ alphaTicks: 8 }))).toEqual([99_996, 100_017]);
+    expect(q.lastTerms.alphaShiftTicks).toBe(4);
+    // alpha −60 ticks × 0.5 = −30, clamped to −σ = −10: fair 99992.5 → bid 99982, ask 100003.
+    expect(prices(q, view({ alphaTicks: -60 }))).toEqual([99_982, 100_003]);
+    // The bound is in σ units, at most 5 σ (V1.5's is 3 ticks, whatever a tick is worth).
+    expect(() => parseModelParams({ ...PARAMS, alpha: { ...alpha, maxShiftSigma: 6 } }, 'x')).toThrow(
+      /alpha\.maxShiftSigma/,
+    );
   });
 
   it('floors the half spread at minHalfSpreadBp of the mid when σ is small', () => {
