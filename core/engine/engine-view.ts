@@ -3,7 +3,7 @@
  * decision (no allocation on the hot path), read by the quoter as an immutable `QuoterView`.
  */
 import type { Touch } from '../book/fast-touch.ts';
-import type { QuoterView } from '../quoting/quoter.ts';
+import { UNSEEN_VIEW_FIELDS, type QuoterView } from '../quoting/quoter.ts';
 import type { WorkingOrders } from './working-orders.ts';
 
 /** A `QuoterView` the engine writes. */
@@ -15,14 +15,7 @@ export function emptyView(): MutableView {
     nowUs: 0,
     bestBidTicks: undefined,
     bestAskTicks: undefined,
-    bestBidLots: undefined,
-    bestAskLots: undefined,
-    lastBidFillUs: Number.NEGATIVE_INFINITY,
-    lastAskFillUs: Number.NEGATIVE_INFINITY,
-    restingBidTicks: undefined,
-    restingBidQueueLots: undefined,
-    restingAskTicks: undefined,
-    restingAskQueueLots: undefined,
+    ...UNSEEN_VIEW_FIELDS,
     midTicks: undefined,
     sigmaTicksPerSqrtSec: undefined,
     ofi: 0,

@@ -71,3 +71,19 @@ export interface Quoter {
    */
   readonly readsRestingOrders?: boolean;
 }
+
+/**
+ * The view fields that only the issue-15 models read (touch sizes, our last fills, our resting orders
+ * and their queue ahead), at their "nothing known" values: a driver's starting view, and a hand-built
+ * view for a model that does not read them.
+ */
+export const UNSEEN_VIEW_FIELDS = Object.freeze({
+  bestBidLots: undefined,
+  bestAskLots: undefined,
+  lastBidFillUs: Number.NEGATIVE_INFINITY,
+  lastAskFillUs: Number.NEGATIVE_INFINITY,
+  restingBidTicks: undefined,
+  restingBidQueueLots: undefined,
+  restingAskTicks: undefined,
+  restingAskQueueLots: undefined,
+} as const satisfies Partial<QuoterView>);

@@ -12,8 +12,7 @@ import {
   type AsV15Params,
   type AsV1AlphaParams,
 } from '../../../core/quoting/model-params.ts';
-import type { QuoterView } from '../../../core/quoting/quoter.ts';
-import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
+import { UNSEEN_VIEW_FIELDS, type QuoterView } from '../../../core/quoting/quoter.ts';
 import { maxHalfSpreadTicks, MIN_CAP_TICKS } from '../../../core/quoting/quote-bounds.ts';
 
 // γ = 0.01/tick, k = 0.8/tick, τ = 60 s. With σ = 300 ticks/√s: γσ²τ = 54,000 ticks, so the A&S spread

@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import { AsV15Quoter, MAX_CENTRE_OFFSET_TICKS } from '../../../core/quoting/v1-5.ts';
 import type { AsV15Params } from '../../../core/quoting/model-params.ts';
-import type { QuoterView } from '../../../core/quoting/quoter.ts';
-import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
+import { UNSEEN_VIEW_FIELDS, type QuoterView } from '../../../core/quoting/quoter.ts';
 import { InvariantViolation } from '../../../core/errors.ts';
 
 // Round numbers for hand computation (as in v1-alpha.test.ts): γ = 0.01/tick, k = 0.8/tick, τ = 60 s,

@@ -5,7 +5,7 @@
  * the estimator or the defaults shows up here; the doc of the defaults quotes the same numbers.
  */
 import { describe, it, expect } from 'vitest';
-import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
+import { UNSEEN_VIEW_FIELDS } from '../../../core/quoting/quoter.ts';
 import { join } from 'node:path';
 import { dataDir } from '../../../app/paths.ts';
 import { getInstrument } from '../../../venues/instruments.ts';

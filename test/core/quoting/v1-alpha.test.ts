@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { describe, it, expect } from 'vitest';
 import { AsV1AlphaQuoter } from '../../../core/quoting/v1-alpha.ts';
 import type { AsV1AlphaParams } from '../../../core/quoting/model-params.ts';
-import type { QuoterView } from '../../../core/quoting/quoter.ts';
-import { UNSEEN_VIEW_FIELDS } from './view-fields.ts';
+import { UNSEEN_VIEW_FIELDS, type QuoterView } from '../../../core/quoting/quoter.ts';
 import { InvariantViolation } from '../../../core/errors.ts';
 
 // Round numbers for hand computation: γ = 0.01/tick, k = 0.8/tick, τ = 60 s, σ = 3 ticks/√s gives
